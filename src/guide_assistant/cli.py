@@ -1,0 +1,178 @@
+"""The command line: parse arguments, call the core, print. No domain logic here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from guide_assistant.config import ConfigError, Paths, find_paths
+from guide_assistant.kb.errors import KnowledgeError
+
+app = typer.Typer(
+    help="Grounded guidance for procuring and introducing welfare technology, from five public guides.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+kb_app = typer.Typer(help="Check and inspect the knowledge base in knowledge/.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+PhaseOpt = Annotated[Optional[list[str]], typer.Option("--phase", "-p", help="Phase id, number, name or alias (en/sv/no); repeatable.")]
+RoleOpt = Annotated[Optional[list[str]], typer.Option("--role", "-r", help="Role id or alias (en/sv/no); repeatable.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _err(message: str, code: int) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def _paths() -> Paths:
+    try:
+        return find_paths()
+    except ConfigError as e:
+        raise _err(f"error: {e}", 2) from None
+
+
+def _kb():
+    from guide_assistant.kb.load import load_knowledge
+
+    try:
+        return load_knowledge(_paths())
+    except KnowledgeError as e:
+        typer.echo("error: the knowledge base is invalid:", err=True)
+        for p in e.problems:
+            typer.echo(str(p), err=True)
+        raise typer.Exit(1) from None
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _resolve(kb, kind: str, values: list[str] | None) -> list[str]:
+    from guide_assistant.kb.lookup import UnknownValue, resolve_phase, resolve_role
+
+    fn = resolve_phase if kind == "phase" else resolve_role
+    out: list[str] = []
+    for v in values or []:
+        try:
+            out.append(fn(kb, v))
+        except UnknownValue as e:
+            raise _err(f"error: {e}", 2) from None
+    return out
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+@kb_app.command("validate")
+def kb_validate(
+    fidelity: Annotated[bool, typer.Option("--fidelity/--no-fidelity", help="Also check that cited lines hold each item's wording.")] = True,
+) -> None:
+    """Check every knowledge file against its schema and its references against the sources."""
+    from guide_assistant.kb.load import check_knowledge
+
+    kb, problems = check_knowledge(_paths(), check_fidelity=fidelity)
+    for p in problems:
+        typer.echo(str(p))
+    if problems or kb is None:
+        typer.echo(f"{len(problems)} problem(s) found", err=True)
+        raise typer.Exit(1)
+    acts = kb.activities
+    steps = sum(len(a.steps) for _, a in acts)
+    typer.echo(f"knowledge is valid: {len(kb.guides)} sources, {len(acts)} activities, {steps} steps")
+
+
+@kb_app.command("quality")
+def kb_quality(json_out: JsonOpt = False) -> None:
+    """Share of words that the Swedish/Norwegian word list does not know, before and after cleanup."""
+    from guide_assistant.kb.quality import measure
+
+    kb = _kb()
+    rows = [measure(g) for g in kb.guides.values()]
+    if json_out:
+        _print_json([r.__dict__ for r in rows])
+        return
+    typer.echo(f"{'source':55} {'words':>7} {'unknown before':>15} {'unknown after':>14}")
+    for r in rows:
+        typer.echo(f"{r.source:55} {r.words_before:7d} {r.unknown_before:15.1%} {r.unknown_after:14.1%}")
+
+
+@kb_app.command("sections")
+def kb_sections(source: Annotated[str, typer.Argument(help="Source id or file name.")]) -> None:
+    """Print a guide's section tree with raw line ranges."""
+    kb = _kb()
+    guide = kb.guides.get(source) or next((g for g in kb.guides.values() if g.entry.file == source), None)
+    if guide is None:
+        raise _err(f"error: unknown source '{source}'; valid: {', '.join(kb.guides)}", 2)
+    for sec in guide.sections.walk():
+        typer.echo(f"{'  ' * sec.level}{sec.title}  [{sec.line_start}-{sec.line_end}]")
+
+
+@app.command("phases")
+def phases_cmd(json_out: JsonOpt = False) -> None:
+    """The canonical phases and tracks, and the crosswalk from each guide."""
+    kb = _kb()
+    if json_out:
+        _print_json(kb.phases.model_dump(mode="json"))
+        return
+    for p in kb.phases.phases:
+        typer.echo(f"{p.order}. {p.id:10} {p.name.en} / {p.name.sv} / {p.name.no}")
+    typer.echo("tracks: " + ", ".join(f"{t.id} ({t.name.en})" for t in kb.phases.tracks))
+
+
+@app.command("roles")
+def roles_cmd(json_out: JsonOpt = False) -> None:
+    """The roles (with aliases in en/sv/no) and the HUKI letters."""
+    kb = _kb()
+    if json_out:
+        _print_json(kb.roles.model_dump(mode="json"))
+        return
+    for r in kb.roles.roles:
+        typer.echo(f"{r.id:20} {r.name.en} / {r.name.sv} / {r.name.no}")
+
+
+@app.command("checklist")
+def checklist_cmd(
+    phase: PhaseOpt = None,
+    role: RoleOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Activities with steps, roles, deliverables and decision points, in phase order."""
+    from guide_assistant.guidance.checklist import checklist
+
+    kb = _kb()
+    rows = checklist(kb, _resolve(kb, "phase", phase), _resolve(kb, "role", role))
+    if json_out:
+        _print_json([r.model_dump(mode="json", exclude={"role_match"} if not role else set()) for r in rows])
+        return
+    titles = {g.entry.file: g.entry.title for g in kb.guides.values()}
+    current = None
+    for a in rows:
+        if a.phase != current:
+            current = a.phase
+            typer.echo(f"\n== {a.phase} ==")
+        acc = ", ".join(a.roles.accountable)
+        typer.echo(f"\n{a.title}  ({titles[a.source]}, {a.section}, lines {a.line_start}-{a.line_end})"
+                   + (f"  accountable: {acc}" if acc else ""))
+        if a.role_match:
+            typer.echo(f"  your role: {', '.join(a.role_match)}")
+        for s in a.steps:
+            typer.echo(f"  [{'x' if s.done else ' '}] {s.text}  ({s.id}, lines {s.line_start}-{s.line_end})")
+        for d in a.deliverables:
+            typer.echo(f"  deliverable: {d.text}  (lines {d.line_start}-{d.line_end})")
+        if a.decision:
+            typer.echo(f"  decision: {a.decision.text}")
+            for q in a.decision.questions:
+                typer.echo(f"    ? {q.text}")
+
+
+def main() -> None:
+    app(prog_name="guide-assistant")

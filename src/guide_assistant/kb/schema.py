@@ -1,0 +1,263 @@
+"""Pydantic models for every knowledge file under ``knowledge/``.
+
+The YAML files are written by people; these models are the contract they are
+checked against (``guide-assistant kb validate``). Line ranges are written as
+``lines: [start, end]`` (1-based, inclusive, lines of the raw source file) and are
+expanded into the ``source``/``line_start``/``line_end`` reference of contracts.md
+when the knowledge is loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_RE = r"^[a-z0-9][a-z0-9-]*$"
+Language = Literal["sv", "nb", "en"]
+PhaseId = Literal["needs", "plan", "design", "prepare", "tender", "implement", "operate"]
+TrackId = Literal["anchoring", "benefits", "procurement"]
+
+PHASE_IDS: tuple[str, ...] = ("needs", "plan", "design", "prepare", "tender", "implement", "operate")
+TRACK_IDS: tuple[str, ...] = ("anchoring", "benefits", "procurement")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Lines(Strict):
+    """A 1-based inclusive line range in the activity file's source."""
+
+    start: int = Field(ge=1)
+    end: int = Field(ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, value: object) -> object:
+        if isinstance(value, int):
+            return {"start": value, "end": value}
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise ValueError("lines must be [start, end]")
+            return {"start": value[0], "end": value[1]}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Lines":
+        if self.end < self.start:
+            raise ValueError(f"lines end {self.end} is before start {self.start}")
+        return self
+
+
+# --- sources.yaml ---------------------------------------------------------
+
+
+class SourceEntry(Strict):
+    id: str = Field(pattern=ID_RE)
+    file: str
+    title: str
+    title_en: str
+    publisher: str
+    language: Literal["sv", "nb"]
+    origin: str = Field(description="where the text says it comes from, in its own words")
+    ocr: bool
+    parser: Literal["skr_web", "pdf_text", "veien_ocr", "fardplan_ocr"]
+
+    @field_validator("file")
+    @classmethod
+    def _plain_name(cls, v: str) -> str:
+        if "/" in v or "\\" in v or v.startswith("."):
+            raise ValueError("file must be a plain file name inside knowledge/sources")
+        return v
+
+
+class SourcesFile(Strict):
+    sources: list[SourceEntry]
+
+
+# --- phases.yaml ----------------------------------------------------------
+
+
+class Names(Strict):
+    en: str
+    sv: str
+    no: str
+
+
+class Aliases(Strict):
+    en: list[str] = []
+    sv: list[str] = []
+    no: list[str] = []
+
+
+class PhaseEntry(Strict):
+    id: PhaseId
+    order: int = Field(ge=1, le=7)
+    name: Names
+    description: str
+    aliases: Aliases = Aliases()
+
+
+class TrackEntry(Strict):
+    id: TrackId
+    name: Names
+    description: str
+    aliases: Aliases = Aliases()
+
+
+class CrosswalkEntry(Strict):
+    """One guide's own phase, zone or activity and the canonical phases it maps to."""
+
+    source: str
+    section: str = Field(description="the guide's own name for it, as written (cleaned)")
+    section_en: str
+    lines: Lines
+    phases: list[PhaseId] = []
+    tracks: list[TrackId] = []
+
+    @model_validator(mode="after")
+    def _mapped(self) -> "CrosswalkEntry":
+        if not self.phases and not self.tracks:
+            raise ValueError("a crosswalk entry needs at least one phase or track")
+        return self
+
+
+class PhasesFile(Strict):
+    phases: list[PhaseEntry]
+    tracks: list[TrackEntry]
+    crosswalk: list[CrosswalkEntry]
+
+
+# --- roles.yaml -----------------------------------------------------------
+
+
+class RoleEntry(Strict):
+    id: str = Field(pattern=ID_RE)
+    name: Names
+    description: str
+    aliases: Aliases = Aliases()
+
+
+class HukiLetter(Strict):
+    key: Literal["accountable", "responsible", "consulted", "informed"]
+    letter: str
+    en: str
+    sv: list[str]
+    no: list[str]
+
+
+class RolesFile(Strict):
+    huki: list[HukiLetter]
+    roles: list[RoleEntry]
+
+
+# --- glossary.yaml --------------------------------------------------------
+
+
+class GlossaryEntry(Strict):
+    id: str = Field(pattern=ID_RE)
+    en: list[str] = Field(min_length=1)
+    sv: list[str] = []
+    no: list[str] = []
+    note: str | None = None
+
+
+class GlossaryFile(Strict):
+    terms: list[GlossaryEntry]
+
+
+# --- activities/<source-id>.yaml ------------------------------------------
+
+
+class Item(Strict):
+    """A step, deliverable, question or tool: English text, original wording, lines."""
+
+    text: str = Field(min_length=1, description="readable English text")
+    original: str = Field(min_length=1, description="the guide's wording, OCR errors corrected")
+    lines: Lines
+
+
+StepKind = Literal["do", "advice", "step", "tip", "check", "example"]
+
+
+class Step(Item):
+    id: str | None = Field(default=None, pattern=ID_RE)
+    kind: StepKind = "do"
+
+
+class Tool(Item):
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://\S+$", v):
+            raise ValueError("url must be an http(s) address")
+        return v
+
+
+class Decision(Item):
+    questions: list[Item] = []
+
+
+class HukiRoles(Strict):
+    accountable: list[str] = []
+    responsible: list[str] = []
+    consulted: list[str] = []
+    informed: list[str] = []
+    lines: Lines | None = None
+
+
+class Activity(Strict):
+    id: str = Field(pattern=ID_RE)
+    title: str = Field(description="English title")
+    title_original: str
+    section: str = Field(description="section path in the guide, e.g. 'Zon 1 Förbereda > Planera'")
+    phase: PhaseId
+    tracks: list[TrackId] = []
+    lines: Lines
+    summary: Item | None = None
+    roles: HukiRoles = HukiRoles()
+    steps: list[Step] = []
+    deliverables: list[Item] = []
+    decision: Decision | None = None
+    tools: list[Tool] = []
+
+    @model_validator(mode="after")
+    def _has_content(self) -> "Activity":
+        if not (self.steps or self.deliverables or self.decision or self.summary):
+            raise ValueError("an activity needs a summary, steps, deliverables or a decision")
+        return self
+
+
+class ActivitiesFile(Strict):
+    source: str
+    activities: list[Activity]
+
+
+# --- cleanup/words/<source-id>.yaml and cleanup/passages/<source-id>.yaml ---
+
+
+class WordFixesFile(Strict):
+    """Reviewed OCR corrections, applied word by word (whole tokens, case kept)."""
+
+    source: str
+    line_prefixes: list[str] = Field(
+        default_factory=list, description="OCR'd bullet glyphs dropped at the start of a line"
+    )
+    words: dict[str, str] = Field(default_factory=dict)
+
+
+class PassageFix(Strict):
+    """Hand-fixed readable text for a range where OCR mixed columns."""
+
+    lines: Lines
+    text: str = Field(min_length=1)
+    note: str | None = None
+
+
+class PassageFixesFile(Strict):
+    source: str
+    passages: list[PassageFix] = []
