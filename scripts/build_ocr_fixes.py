@@ -32,7 +32,7 @@ from guide_assistant.kb.textnorm import OCR_TOKEN_RE  # noqa: E402
 CONFUSIONS = {
     "nb": {"g": "gø", "e": "eø", "a": "aåø", "&": "å", "é": "åø", "@": "æ", "i": "ij", "I": "Il",
            "z": "zæ", "o": "oø", "|": "I", "u": "uø"},
-    "sv": {"d": "däå", "&": "äå", "@": "äå", "é": "éöå", "6": "ö", "a": "aäå", "o": "oö", "e": "eé",
+    "sv": {"d": "däå", "&": "äå", "@": "äå", "é": "éöåä", "6": "ö", "a": "aäå", "o": "oö", "e": "eé",
            "|": "Il", "[": "l", "I": "Il", "8": "ö", "0": "ö"},
 }
 DIGRAPHS = {"nb": {"ee": "æ", "z": "æ"}, "sv": {}}
@@ -41,7 +41,25 @@ MAX_CANDIDATES = 4096
 
 
 def known(word: str, lang: str) -> float:
-    return zipf_frequency(word.lower(), lang)
+    """How well the word list knows a word; a compound of two known words (with an
+    optional linking s/e) counts, a little lower than its weaker part."""
+    w = word.lower()
+    z = zipf_frequency(w, lang)
+    if z > 0 or len(w) < 8 or not w.isalpha():
+        return z
+    best = 0.0
+    for i in range(4, len(w) - 3):
+        head, tail = w[:i], w[i:]
+        for link in ("", "s", "e"):
+            if link and not head.endswith(link):
+                continue
+            h = head[: len(head) - len(link)] if link else head
+            if len(h) < 3:
+                continue
+            zh, zt = zipf_frequency(h, lang), zipf_frequency(tail, lang)
+            if zh >= 2.5 and zt >= 2.5:
+                best = max(best, min(zh, zt) - 1.0)
+    return best
 
 
 def candidates(token: str, lang: str):
@@ -101,13 +119,14 @@ def main() -> None:
         words = dict(existing.words)
         proposed = 0
         for token, _ in counts.most_common():
-            if token in words:
+            if token in words or token in existing.rejected:
                 continue
             fix = best_fix(token, lang)
             if fix:
                 words[token] = fix
                 proposed += 1
         data = {"source": entry.file, "line_prefixes": existing.line_prefixes,
+                "rejected": sorted(existing.rejected, key=str.casefold),
                 "words": dict(sorted(words.items(), key=lambda kv: kv[0].casefold()))}
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(

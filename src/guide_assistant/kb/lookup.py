@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from guide_assistant.kb.load import KnowledgeBase
 from guide_assistant.kb.textnorm import fold
 
@@ -13,7 +15,7 @@ class UnknownValue(ValueError):
 
 
 def _key(text: str) -> str:
-    return " ".join(fold(text).replace("_", " ").split())
+    return " ".join(re.sub(r"\s*/\s*", "/", fold(text)).replace("_", " ").split())
 
 
 def phase_table(kb: KnowledgeBase) -> dict[str, str]:

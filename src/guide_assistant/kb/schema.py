@@ -248,6 +248,9 @@ class WordFixesFile(Strict):
         default_factory=list, description="OCR'd bullet glyphs dropped at the start of a line"
     )
     words: dict[str, str] = Field(default_factory=dict)
+    rejected: list[str] = Field(
+        default_factory=list, description="tokens reviewed and left as they are (the generator skips them)"
+    )
 
 
 class PassageFix(Strict):

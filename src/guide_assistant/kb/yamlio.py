@@ -13,6 +13,29 @@ from guide_assistant.kb.errors import KnowledgeProblem
 M = TypeVar("M", bound=BaseModel)
 
 
+class KnowledgeLoader(yaml.SafeLoader):
+    """yaml.SafeLoader with YAML 1.2 booleans: only true/false are booleans.
+
+    Under YAML 1.1 the Norwegian language key ``no:`` (and yes/on/off) would load as a
+    boolean. Everything else is SafeLoader: no tags that construct Python objects.
+    """
+
+
+KnowledgeLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+KnowledgeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def safe_load(text: str):
+    return yaml.load(text, Loader=KnowledgeLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 class YamlDoc:
     """A parsed YAML file with its node tree, so a data path can be turned into a line."""
 
@@ -49,8 +72,8 @@ def read_yaml(path: Path, label: str) -> tuple[YamlDoc | None, list[KnowledgePro
     except UnicodeDecodeError as e:
         return None, [KnowledgeProblem(label, 1, f"not UTF-8 text: {e.reason}")]
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=KnowledgeLoader)
+        data = safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -59,6 +59,18 @@ def classify(lines: list[str], cleaner: Cleaner) -> list[LineKind]:
                 if kinds[j].kind == "text":
                     kinds[j] = LineKind("furniture")
                 j -= 1
+    # stray banner fragments mid-page ("Designe", "P Implementere Drifte", "og anskaffe")
+    for i, text in enumerate(clean):
+        ws = _words(text)
+        if (
+            kinds[i].kind == "text"
+            and ws
+            and not any(c in text for c in ".,:;?!«»")
+            and fold(text).strip() not in PHASE_NAMES
+            and any(w in BANNER_WORDS for w in ws)
+            and all(w in BANNER_WORDS or len(w) <= 2 for w in ws)
+        ):
+            kinds[i] = LineKind("furniture")
     # quotes from local project leaders: from an opening quote to the attribution line
     i = 0
     while i < len(lines):

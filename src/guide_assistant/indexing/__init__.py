@@ -1,0 +1,1 @@
+"""The index: passages cut from the readable sections, embedded and stored on disk."""

@@ -1,0 +1,180 @@
+"""Build the index incrementally: only passages whose text changed are embedded again.
+
+Vectors are reused from the previous index when the embedder is the same and the
+passage's text hash (its embed text) is unchanged. A lock file stops two builds at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from guide_assistant.config import Paths
+from guide_assistant.indexing.embedders import embedder_spec, load_embedder, spec_id
+from guide_assistant.indexing.passages import MAX_CHARS, build_passages
+from guide_assistant.indexing.store import (
+    SCHEMA_VERSION,
+    IndexError_,
+    Manifest,
+    PassageRecord,
+    current_dir,
+    load_index,
+    read_manifest,
+    write_index,
+)
+from guide_assistant.kb.load import load_knowledge
+
+# Bump when the cutting of passages or their embed text changes: forces re-cutting.
+PASSAGE_VERSION = f"sections-v1-{MAX_CHARS}"
+BATCH = 16
+
+
+class IndexBusy(Exception):
+    pass
+
+
+@dataclass
+class BuildResult:
+    passages: int
+    embedded: int
+    reused: int
+    seconds: float
+    unchanged: bool = False
+    folder: Path | None = None
+
+
+@dataclass
+class Status:
+    present: bool
+    fresh: bool
+    reasons: list[str] = field(default_factory=list)
+    embedder_id: str | None = None
+    passages: int = 0
+    built_at: str | None = None
+    size_bytes: int = 0
+    folder: str | None = None
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def knowledge_hashes(paths: Paths) -> dict[str, str]:
+    k = paths.knowledge
+    return {
+        str(p.relative_to(k)): _sha(p)
+        for p in sorted(k.rglob("*"))
+        if p.is_file() and p.suffix in (".yaml", ".yml") and "sources" not in p.relative_to(k).parts
+    }
+
+
+def source_hashes(paths: Paths) -> dict[str, str]:
+    return {p.name: _sha(p) for p in sorted(paths.sources.glob("*")) if p.is_file()}
+
+
+def staleness(paths: Paths, manifest: Manifest, embedder_id: str) -> list[str]:
+    reasons = []
+    if manifest.embedder_id != embedder_id:
+        reasons.append(f"built with embedder {manifest.embedder_id}, not {embedder_id}")
+    if manifest.passage_version != PASSAGE_VERSION:
+        reasons.append(f"passages cut by {manifest.passage_version}, this version cuts {PASSAGE_VERSION}")
+    now = source_hashes(paths)
+    for name in sorted(set(now) | set(manifest.sources)):
+        if now.get(name) != manifest.sources.get(name):
+            what = "added" if name not in manifest.sources else "removed" if name not in now else "changed"
+            reasons.append(f"source {name} {what}")
+    now_k = knowledge_hashes(paths)
+    for name in sorted(set(now_k) | set(manifest.knowledge)):
+        if now_k.get(name) != manifest.knowledge.get(name):
+            reasons.append(f"knowledge/{name} changed")
+    return reasons
+
+
+def index_status(paths: Paths, spec: str | None = None) -> Status:
+    folder = current_dir(paths.index)
+    if folder is None:
+        return Status(False, False, ["no index built yet"])
+    try:
+        manifest = read_manifest(folder)
+    except IndexError_ as e:
+        return Status(True, False, [str(e)], folder=str(folder))
+    reasons = staleness(paths, manifest, spec_id(embedder_spec(spec)))
+    size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+    return Status(True, not reasons, reasons, manifest.embedder_id, manifest.counts.get("passages", 0),
+                  manifest.built_at, size, str(folder))
+
+
+def build_index(paths: Paths, spec: str | None = None, full: bool = False, progress: bool = True) -> BuildResult:
+    started = time.perf_counter()
+    paths.index.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(paths.index / ".lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise IndexBusy(f"another index build is running (lock {paths.index / '.lock'}); try again when it has finished") from None
+    try:
+        return _build(paths, embedder_spec(spec), full, progress, started)
+    finally:
+        lock.release()
+
+
+def _build(paths: Paths, spec: str, full: bool, progress: bool, started: float) -> BuildResult:
+    eid = spec_id(spec)
+    previous = None
+    if not full:
+        try:
+            previous = load_index(paths.index)
+        except IndexError_:
+            previous = None
+    if previous is not None and not staleness(paths, previous.manifest, eid):
+        n = len(previous.records)
+        return BuildResult(n, 0, n, time.perf_counter() - started, unchanged=True, folder=previous.folder)
+    kb = load_knowledge(paths)
+    titles = {g.entry.id: g.entry.title for g in kb.guides.values()}
+    passages = build_passages(kb)
+    records = [PassageRecord(passage=p, text_hash=p.text_hash(titles[p.source_id])) for p in passages]
+    cache: dict[str, np.ndarray] = {}
+    if previous is not None and previous.manifest.embedder_id == eid:
+        old = previous.vectors.reconstruct_n(0, previous.vectors.ntotal) if previous.vectors.ntotal else []
+        cache = {r.text_hash: old[i] for i, r in enumerate(previous.records)}
+    todo = [i for i, r in enumerate(records) if r.text_hash not in cache]
+    vectors: np.ndarray
+    dim = previous.manifest.dim if cache else 0
+    if todo:
+        embedder = load_embedder(spec)
+        dim = embedder.dim
+        new: dict[int, np.ndarray] = {}
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(todo), desc="embedding passages", unit="passage", file=sys.stderr)
+        for k in range(0, len(todo), BATCH):
+            batch = todo[k : k + BATCH]
+            texts = [passages[i].embed_text(titles[passages[i].source_id]) for i in batch]
+            for i, v in zip(batch, embedder.embed_passages(texts)):
+                new[i] = v
+            if bar is not None:
+                bar.update(len(batch))
+        if bar is not None:
+            bar.close()
+        vectors = np.stack([new[i] if i in new else cache[records[i].text_hash] for i in range(len(records))])
+    else:
+        vectors = np.stack([cache[r.text_hash] for r in records]) if records else np.zeros((0, dim), np.float32)
+    manifest = Manifest(
+        schema_version=SCHEMA_VERSION, passage_version=PASSAGE_VERSION, embedder_id=eid, dim=int(vectors.shape[1]) if len(vectors) else dim,
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 2),
+        counts={"passages": len(records), "sources": len(kb.guides), "activities": len(kb.activities),
+                "embedded": len(todo), "reused": len(records) - len(todo)},
+        sources=source_hashes(paths), knowledge=knowledge_hashes(paths), files={},
+    )
+    folder = write_index(paths.index, manifest, records, vectors)
+    return BuildResult(len(records), len(todo), len(records) - len(todo), time.perf_counter() - started, folder=folder)

@@ -1,0 +1,188 @@
+"""The index on disk: ``index/current/`` holds the faiss file, the passage metadata (JSON)
+and a manifest with the checksums of both. No pickle anywhere.
+
+A build writes a complete new folder ``index/.tmp-*``, fsyncs it, then swaps it in with
+two renames (``current`` -> ``.old-*``, ``.tmp-*`` -> ``current``). If a build dies
+between the renames, readers fall back to the newest ``.old-*``, so an interrupted
+build always leaves the previous index answering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from guide_assistant.indexing.passages import Passage
+
+SCHEMA_VERSION = 1
+CURRENT = "current"
+VECTORS = "vectors.faiss"
+PASSAGES = "passages.json"
+MANIFEST = "manifest.json"
+
+
+class IndexError_(Exception):
+    """The index is missing, stale, corrupt or built with another embedder."""
+
+
+class IndexMissing(IndexError_):
+    pass
+
+
+class IndexCorrupt(IndexError_):
+    pass
+
+
+class Manifest(BaseModel):
+    schema_version: int
+    passage_version: str
+    embedder_id: str
+    dim: int
+    built_at: str
+    build_seconds: float
+    counts: dict[str, int]
+    sources: dict[str, str]  # file -> sha256
+    knowledge: dict[str, str]  # knowledge file (relative) -> sha256
+    files: dict[str, str]  # index file -> sha256
+
+
+class PassageRecord(BaseModel):
+    passage: Passage
+    text_hash: str
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def current_dir(index_root: Path) -> Path | None:
+    """The folder to read: ``current``, or after a crash mid-swap the newest ``.old-*``."""
+    cur = index_root / CURRENT
+    if (cur / MANIFEST).is_file():
+        return cur
+    olds = sorted(index_root.glob(".old-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in olds:
+        if (old / MANIFEST).is_file():
+            return old
+    return None
+
+
+class IndexData:
+    def __init__(self, folder: Path, manifest: Manifest, records: list[PassageRecord], vectors: faiss.Index):
+        self.folder = folder
+        self.manifest = manifest
+        self.records = records
+        self.vectors = vectors
+
+    @property
+    def passages(self) -> list[Passage]:
+        return [r.passage for r in self.records]
+
+
+def read_manifest(folder: Path) -> Manifest:
+    path = folder / MANIFEST
+    try:
+        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexMissing(f"{path} is missing") from None
+    except (ValidationError, UnicodeDecodeError, ValueError) as e:
+        raise IndexCorrupt(f"{path} is not a valid manifest ({str(e).splitlines()[0]}); rebuild with `guide-assistant index build --full`") from None
+
+
+def load_index(index_root: Path, verify: bool = True) -> IndexData:
+    folder = current_dir(index_root)
+    if folder is None:
+        raise IndexMissing(f"no index in {index_root}; build it with `guide-assistant index build`")
+    manifest = read_manifest(folder)
+    if manifest.schema_version != SCHEMA_VERSION:
+        raise IndexCorrupt(f"{folder}: index schema {manifest.schema_version}, this version reads {SCHEMA_VERSION}; rebuild with `guide-assistant index build --full`")
+    for name in (VECTORS, PASSAGES):
+        path = folder / name
+        if not path.is_file():
+            raise IndexCorrupt(f"{path} is missing; rebuild with `guide-assistant index build --full`")
+        if verify and sha256_file(path) != manifest.files.get(name):
+            raise IndexCorrupt(f"{path} does not match its checksum in the manifest (damaged or edited); rebuild with `guide-assistant index build --full`")
+    try:
+        raw = json.loads((folder / PASSAGES).read_text(encoding="utf-8"))
+        records = [PassageRecord.model_validate(r) for r in raw]
+        vectors = faiss.read_index(str(folder / VECTORS))
+    except (ValueError, ValidationError, RuntimeError) as e:
+        raise IndexCorrupt(f"{folder}: cannot read the index ({str(e).splitlines()[0]}); rebuild with `guide-assistant index build --full`") from None
+    if vectors.ntotal != len(records) or vectors.d != manifest.dim:
+        raise IndexCorrupt(f"{folder}: {vectors.ntotal} vectors for {len(records)} passages; rebuild with `guide-assistant index build --full`")
+    return IndexData(folder, manifest, records, vectors)
+
+
+def make_vector_index(vectors: np.ndarray, dim: int) -> faiss.Index:
+    # Exact inner-product search over normalised vectors (= cosine). The guides give a few
+    # hundred passages; a flat index answers in well under a millisecond at that size and
+    # stays exact up to ~100k passages, so no approximate index (IVF/HNSW) is needed.
+    index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def write_index(index_root: Path, manifest: Manifest, records: list[PassageRecord], vectors: np.ndarray) -> Path:
+    """Write a complete index into a temporary folder and swap it in atomically."""
+    index_root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_root))
+    try:
+        faiss.write_index(make_vector_index(vectors, manifest.dim), str(tmp / VECTORS))
+        (tmp / PASSAGES).write_text(
+            json.dumps([r.model_dump(mode="json") for r in records], ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        files = {name: sha256_file(tmp / name) for name in (VECTORS, PASSAGES)}
+        manifest = manifest.model_copy(update={"files": files})
+        (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+        for name in (VECTORS, PASSAGES, MANIFEST):
+            _fsync_file(tmp / name)
+        _fsync_dir(tmp)
+        cur = index_root / CURRENT
+        old = None
+        if cur.exists():
+            old = index_root / f".old-{int(time.time() * 1000)}-{os.getpid()}"
+            os.replace(cur, old)
+        os.replace(tmp, cur)
+        _fsync_dir(index_root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for stale in index_root.glob(".old-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in index_root.glob(".tmp-*"):
+        if stale != tmp:
+            shutil.rmtree(stale, ignore_errors=True)
+    return cur

@@ -1,0 +1,1 @@
+"""Retrieval: dense (faiss) and lexical (BM25) retrievers, fused, filtered."""

@@ -1,0 +1,93 @@
+"""BM25 over tokens that fold diacritics and OCR confusions, with glossary expansion.
+
+Tokens are stemmed with the Snowball stemmer of the text's language (Swedish or
+Norwegian; English for the English activity titles the passages carry), then folded.
+A question is stemmed with all three stemmers, since its language is not known here,
+and expanded with the trilingual glossary: a question that says "tendering" also
+looks for upphandling / anskaffelse / konkurranse.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN, STOPWORDS_SWEDISH
+
+from guide_assistant.kb.schema import GlossaryFile
+from guide_assistant.kb.textnorm import fold, ocr_fold
+
+STEMMERS = {"sv": "swedish", "nb": "norwegian", "no": "norwegian", "en": "english"}
+STOP = {fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_SWEDISH, *STOPWORDS_NORWEGIAN)}
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=None)
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(STEMMERS[lang])
+
+
+def raw_tokens(text: str) -> list[str]:
+    # OCR symbols inside words ("tj@nst", "&r") fold to letters before splitting
+    return [t for t in _TOKEN.findall(text.casefold().replace("&", "å").replace("@", "ä")) if len(t) > 1 or t.isdigit()]
+
+
+def stems(tokens: list[str], lang: str) -> list[str]:
+    out = []
+    for stem in _stemmer(lang).stemWords(tokens):
+        f = ocr_fold(stem)
+        if f and f not in STOP:
+            out.append(f)
+    return out
+
+
+def doc_tokens(text: str, lang: str, english: str = "") -> list[str]:
+    return stems(raw_tokens(text), lang) + stems(raw_tokens(english), "en")
+
+
+class Glossary:
+    """Phrase -> all phrases of its term, in the three languages."""
+
+    def __init__(self, glossary: GlossaryFile):
+        self.terms: list[tuple[list[str], list[str]]] = []
+        for t in glossary.terms:
+            phrases = [*t.en, *t.sv, *t.no]
+            keys = [" ".join(fold(p).split()) for p in phrases]
+            self.terms.append((keys, phrases))
+
+    def expand(self, question: str) -> list[str]:
+        q = " " + " ".join(_TOKEN.findall(fold(question))) + " "
+        extra: list[str] = []
+        for keys, phrases in self.terms:
+            if any(f" {k} " in q for k in keys if k):
+                extra.extend(phrases)
+        return extra
+
+
+def query_tokens(question: str, glossary: Glossary | None) -> list[str]:
+    words = raw_tokens(question)
+    if glossary is not None:
+        for phrase in glossary.expand(question):
+            words.extend(raw_tokens(phrase))
+    seen: dict[str, None] = {}
+    for lang in ("en", "sv", "nb"):
+        for s in stems(words, lang):
+            seen.setdefault(s, None)
+    return list(seen)
+
+
+class LexicalIndex:
+    def __init__(self, corpus_tokens: list[list[str]]):
+        self.size = len(corpus_tokens)
+        self.bm25 = bm25s.BM25()
+        self.bm25.index(corpus_tokens, show_progress=False)
+        self.vocab = set(self.bm25.vocab_dict)
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        tokens = [t for t in tokens if t in self.vocab]
+        if not tokens or not self.size:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)

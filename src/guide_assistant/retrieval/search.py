@@ -1,0 +1,130 @@
+"""Search the index: dense, lexical or both fused, with filters by phase, role, source, language."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from guide_assistant.config import Paths
+from guide_assistant.indexing.embedders import Embedder, embedder_spec, load_embedder, spec_id
+from guide_assistant.indexing.store import IndexError_, load_index
+from guide_assistant.kb.schema import GlossaryFile
+from guide_assistant.kb.yamlio import safe_load
+from guide_assistant.retrieval.fusion import ranks, rrf
+from guide_assistant.retrieval.lexical import Glossary, LexicalIndex, doc_tokens, query_tokens
+
+Mode = Literal["hybrid", "dense", "lexical"]
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+
+
+class Hit(BaseModel):
+    source: str
+    line_start: int
+    line_end: int
+    score: float
+    section: str
+    phases: list[str]
+    roles: list[str]
+    text: str
+    tracks: list[str] = []
+    language: str = ""
+    activities: list[str] = []
+    titles: list[str] = []
+
+
+class EmbedderMismatch(IndexError_):
+    pass
+
+
+class SearchEngine:
+    """Loads the index once; answers many queries (the embedder is loaded on first dense use)."""
+
+    def __init__(self, paths: Paths, spec: str | None = None, verify: bool = True):
+        self.paths = paths
+        self.spec = embedder_spec(spec)
+        self.data = load_index(paths.index, verify=verify)
+        wanted = spec_id(self.spec)
+        if self.data.manifest.embedder_id != wanted:
+            raise EmbedderMismatch(
+                f"the index was built with embedder {self.data.manifest.embedder_id}, but {wanted} was asked for; "
+                f"rebuild it with `guide-assistant index build --embedder {self.spec}`"
+            )
+        self.passages = self.data.passages
+        titles = {}
+        try:
+            from guide_assistant.kb.schema import SourcesFile
+
+            reg = SourcesFile.model_validate(safe_load((paths.knowledge / "sources.yaml").read_text(encoding="utf-8")))
+            titles = {s.id: s.title for s in reg.sources}
+        except Exception:  # titles only enrich lexical matching; a broken registry is reported by kb validate
+            titles = {}
+        self.lexical = LexicalIndex([
+            doc_tokens(f"{titles.get(p.source_id, '')} {p.section}\n{p.text}", p.language, " ".join(p.titles))
+            for p in self.passages
+        ])
+        try:
+            glossary = GlossaryFile.model_validate(safe_load((paths.knowledge / "glossary.yaml").read_text(encoding="utf-8")))
+            self.glossary: Glossary | None = Glossary(glossary)
+        except Exception:  # search still works without expansion; kb validate reports the file
+            self.glossary = None
+        self._embedder: Embedder | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.spec)
+        return self._embedder
+
+    def _allowed(self, phases, roles, sources, languages) -> np.ndarray:
+        ok = np.ones(len(self.passages), dtype=bool)
+        for i, p in enumerate(self.passages):
+            if phases and not set(phases) & set(p.phases):
+                ok[i] = False
+            elif roles and not set(roles) & set(p.roles):
+                ok[i] = False
+            elif sources and p.source not in sources and p.source_id not in sources:
+                ok[i] = False
+            elif languages and p.language not in languages:
+                ok[i] = False
+        return ok
+
+    def dense_scores(self, question: str) -> np.ndarray:
+        q = self.embedder.embed_queries([question])
+        n = self.data.vectors.ntotal
+        scores, idx = self.data.vectors.search(q, n)
+        out = np.zeros(n, dtype=np.float32)
+        out[idx[0]] = scores[0]
+        return out
+
+    def lexical_scores(self, question: str) -> np.ndarray:
+        return self.lexical.scores(query_tokens(question, self.glossary))
+
+    def search(self, question: str, top_k: int = 10, mode: Mode = "hybrid", phases: list[str] | None = None,
+               roles: list[str] | None = None, sources: list[str] | None = None,
+               languages: list[str] | None = None) -> list[Hit]:
+        question = question.strip()
+        if not question or not self.passages:
+            return []
+        allowed = self._allowed(phases, roles, sources, languages)
+        if mode == "dense":
+            final = np.where(allowed, self.dense_scores(question), -np.inf)
+            order = [i for i in np.argsort(-final, kind="stable") if allowed[i]]
+        elif mode == "lexical":
+            scores = self.lexical_scores(question)
+            final = np.where(allowed, scores, -np.inf)
+            order = [i for i in np.argsort(-final, kind="stable") if allowed[i] and scores[i] > 0]
+        else:
+            dense = self.dense_scores(question)
+            lexical = self.lexical_scores(question)
+            final = rrf([(ranks(dense + 2.0, allowed), DENSE_WEIGHT), (ranks(lexical, allowed), LEXICAL_WEIGHT)])
+            order = [i for i in np.argsort(-final, kind="stable") if allowed[i] and final[i] > 0]
+        hits = []
+        for i in order[:top_k]:
+            p = self.passages[i]
+            hits.append(Hit(source=p.source, line_start=p.line_start, line_end=p.line_end, score=round(float(final[i]), 5),
+                            section=p.section, phases=p.phases, roles=p.roles, text=p.text, tracks=p.tracks,
+                            language=p.language, activities=p.activities, titles=p.titles))
+        return hits
