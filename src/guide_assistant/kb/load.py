@@ -101,7 +101,7 @@ class _Loader:
     def load(self) -> KnowledgeBase | None:
         k = self.paths.knowledge
         reg, reg_doc = self.model(k / "sources.yaml", SourcesFile)
-        phases, _ = self.model(k / "phases.yaml", PhasesFile)
+        phases, phases_doc = self.model(k / "phases.yaml", PhasesFile)
         roles, roles_doc = self.model(k / "roles.yaml", RolesFile)
         glossary, gl_doc = self.model(k / "glossary.yaml", GlossaryFile)
         guides: dict[str, Guide] = {}
@@ -119,7 +119,7 @@ class _Loader:
         if glossary is not None:
             self.duplicates(gl_doc, [(("terms", i, "id"), t.id) for i, t in enumerate(glossary.terms)], "term")
         if phases is not None:
-            self.check_crosswalk(k / "phases.yaml", phases, guides)
+            self.check_crosswalk(phases_doc, phases, guides)
         role_ids = {r.id for r in roles.roles} if roles else None
         self.load_activities(guides, role_ids)
         if reg is None or phases is None or roles is None or glossary is None:
@@ -160,8 +160,7 @@ class _Loader:
             return False
         return True
 
-    def check_crosswalk(self, path: Path, phases: PhasesFile, guides: dict[str, Guide]) -> None:
-        doc = load_model(path, self.label(path), PhasesFile)[1]
+    def check_crosswalk(self, doc: YamlDoc, phases: PhasesFile, guides: dict[str, Guide]) -> None:
         by_file = {g.entry.file: g for g in guides.values()}
         for i, c in enumerate(phases.crosswalk):
             g = by_file.get(c.source)

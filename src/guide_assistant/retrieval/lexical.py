@@ -49,20 +49,32 @@ def doc_tokens(text: str, lang: str, english: str = "") -> list[str]:
 
 
 class Glossary:
-    """Phrase -> all phrases of its term, in the three languages."""
+    """Expands a question with every phrase of each glossary term it mentions.
+
+    A term is mentioned when one of its phrases, stemmed, stands in the stemmed question
+    ("signs the contract" mentions "sign the contract"); its phrases in all three
+    languages are then added to the question.
+    """
+
+    LANGS = {"en": "en", "sv": "sv", "no": "nb"}
 
     def __init__(self, glossary: GlossaryFile):
-        self.terms: list[tuple[list[str], list[str]]] = []
+        self.terms: list[tuple[list[tuple[str, tuple[str, ...]]], list[str]]] = []
         for t in glossary.terms:
-            phrases = [*t.en, *t.sv, *t.no]
-            keys = [" ".join(fold(p).split()) for p in phrases]
-            self.terms.append((keys, phrases))
+            keys = []
+            for field, lang in self.LANGS.items():
+                for phrase in getattr(t, field):
+                    stemmed = tuple(_stemmer(lang).stemWords(raw_tokens(phrase)))
+                    if stemmed:
+                        keys.append((lang, stemmed))
+            self.terms.append((keys, [*t.en, *t.sv, *t.no]))
 
     def expand(self, question: str) -> list[str]:
-        q = " " + " ".join(_TOKEN.findall(fold(question))) + " "
+        tokens = raw_tokens(question)
+        stemmed = {lang: " " + " ".join(_stemmer(lang).stemWords(tokens)) + " " for lang in ("en", "sv", "nb")}
         extra: list[str] = []
         for keys, phrases in self.terms:
-            if any(f" {k} " in q for k in keys if k):
+            if any(" " + " ".join(k) + " " in stemmed[lang] for lang, k in keys):
                 extra.extend(phrases)
         return extra
 

@@ -62,9 +62,10 @@ class SearchEngine:
         except Exception:  # titles only enrich lexical matching; a broken registry is reported by kb validate
             titles = {}
         self.lexical = LexicalIndex([
-            doc_tokens(f"{titles.get(p.source_id, '')} {p.section}\n{p.text}", p.language, " ".join(p.titles))
+            doc_tokens(f"{titles.get(p.source_id, '')} {p.section}\n{p.text}", p.language, " ".join(p.titles) + " " + p.english)
             for p in self.passages
         ])
+        self.owner = np.asarray(self.data.view_owner, dtype=np.int64)
         try:
             glossary = GlossaryFile.model_validate(safe_load((paths.knowledge / "glossary.yaml").read_text(encoding="utf-8")))
             self.glossary: Glossary | None = Glossary(glossary)
@@ -92,11 +93,12 @@ class SearchEngine:
         return ok
 
     def dense_scores(self, question: str) -> np.ndarray:
+        """Best cosine similarity of the question with any view of each passage."""
         q = self.embedder.embed_queries([question])
         n = self.data.vectors.ntotal
         scores, idx = self.data.vectors.search(q, n)
-        out = np.zeros(n, dtype=np.float32)
-        out[idx[0]] = scores[0]
+        out = np.full(len(self.passages), -1.0, dtype=np.float32)
+        np.maximum.at(out, self.owner[idx[0]], scores[0])
         return out
 
     def lexical_scores(self, question: str) -> np.ndarray:
