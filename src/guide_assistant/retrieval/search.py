@@ -39,6 +39,14 @@ class EmbedderMismatch(IndexError_):
     pass
 
 
+class Retrieval(BaseModel):
+    """Hits and how strongly the best passage matched (used to tell if the guides cover a question)."""
+
+    hits: list[Hit]
+    top_dense: float = 0.0
+    top_lexical: float = 0.0
+
+
 class SearchEngine:
     """Loads the index once; answers many queries (the embedder is loaded on first dense use)."""
 
@@ -107,20 +115,25 @@ class SearchEngine:
     def search(self, question: str, top_k: int = 10, mode: Mode = "hybrid", phases: list[str] | None = None,
                roles: list[str] | None = None, sources: list[str] | None = None,
                languages: list[str] | None = None) -> list[Hit]:
+        return self.retrieve(question, top_k, mode, phases, roles, sources, languages).hits
+
+    def retrieve(self, question: str, top_k: int = 10, mode: Mode = "hybrid", phases: list[str] | None = None,
+                 roles: list[str] | None = None, sources: list[str] | None = None,
+                 languages: list[str] | None = None) -> Retrieval:
         question = question.strip()
         if not question or not self.passages:
-            return []
+            return Retrieval(hits=[])
         allowed = self._allowed(phases, roles, sources, languages)
+        dense = self.dense_scores(question) if mode != "lexical" else np.zeros(len(self.passages), np.float32)
+        lexical = self.lexical_scores(question) if mode != "dense" else np.zeros(len(self.passages), np.float32)
         if mode == "dense":
-            final = np.where(allowed, self.dense_scores(question), -np.inf)
+            final = np.where(allowed, dense, -np.inf)
             order = [i for i in np.argsort(-final, kind="stable") if allowed[i]]
         elif mode == "lexical":
-            scores = self.lexical_scores(question)
-            final = np.where(allowed, scores, -np.inf)
-            order = [i for i in np.argsort(-final, kind="stable") if allowed[i] and scores[i] > 0]
+            final = np.where(allowed, lexical, -np.inf)
+            order = [i for i in np.argsort(-final, kind="stable") if allowed[i] and lexical[i] > 0]
         else:
-            dense = self.dense_scores(question)
-            lexical = self.lexical_scores(question)
+            # dense similarities are in [-1, 1]; shifted so every allowed passage has a rank
             final = rrf([(ranks(dense + 2.0, allowed), DENSE_WEIGHT), (ranks(lexical, allowed), LEXICAL_WEIGHT)])
             order = [i for i in np.argsort(-final, kind="stable") if allowed[i] and final[i] > 0]
         hits = []
@@ -129,4 +142,6 @@ class SearchEngine:
             hits.append(Hit(source=p.source, line_start=p.line_start, line_end=p.line_end, score=round(float(final[i]), 5),
                             section=p.section, phases=p.phases, roles=p.roles, text=p.text, tracks=p.tracks,
                             language=p.language, activities=p.activities, titles=p.titles))
-        return hits
+        top_d = float(dense[allowed].max()) if allowed.any() and mode != "lexical" else 0.0
+        top_l = float(lexical[allowed].max()) if allowed.any() and mode != "dense" else 0.0
+        return Retrieval(hits=hits, top_dense=top_d, top_lexical=top_l)
