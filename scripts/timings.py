@@ -57,16 +57,30 @@ def main() -> None:
         t = time.perf_counter()
         engine.search(q, 10, "hybrid")
         lat.append(time.perf_counter() - t)
+    from guide_assistant.guidance.answer import Composer
+    from guide_assistant.guidance.state import ProjectState
+    from guide_assistant.kb.load import load_knowledge
+
+    composer = Composer(load_knowledge(paths), engine)
+    composer.ask("warm up question about procurement", state=ProjectState())
+    ask_lat = []
+    for i in range(args.queries // 2):
+        t = time.perf_counter()
+        composer.ask(QUESTIONS[i % len(QUESTIONS)], state=ProjectState())
+        ask_lat.append(time.perf_counter() - t)
     exe = [sys.executable, "-m", "guide_assistant"]
     search = [run([*exe, "search", QUESTIONS[i % len(QUESTIONS)], "--json"]) for i in range(args.runs)]
     noop = [run([*exe, "index", "build"]) for _ in range(args.runs)]
+    asks = [run([*exe, "ask", QUESTIONS[i % len(QUESTIONS)], "--json"]) for i in range(args.runs)]
     folder = paths.index / "current"
     size = sum(p.stat().st_size for p in folder.iterdir())
     manifest = json.loads((folder / "manifest.json").read_text())
     rows = [
         ("engine load + first query (in process)", f"{load * 1000:.0f} ms"),
         (f"warm hybrid query p50 / p95 ({args.queries} queries)", f"{statistics.median(lat) * 1000:.1f} / {pct(lat, 0.95) * 1000:.1f} ms"),
+        (f"warm `ask` (retrieval + composing) p50 / p95 ({len(ask_lat)} questions)", f"{statistics.median(ask_lat) * 1000:.1f} / {pct(ask_lat, 0.95) * 1000:.1f} ms"),
         (f"`search --json` whole process, median / max of {args.runs}", f"{statistics.median(search):.2f} / {max(search):.2f} s"),
+        (f"`ask --json` whole process, median / max of {args.runs}", f"{statistics.median(asks):.2f} / {max(asks):.2f} s"),
         (f"`index build` nothing changed, median / max of {args.runs}", f"{statistics.median(noop):.2f} / {max(noop):.2f} s"),
         ("last full or incremental build (manifest)", f"{manifest['build_seconds']} s, {manifest['counts']}"),
         ("index size on disk", f"{size / 1024:.0f} KiB ({', '.join(p.name for p in sorted(folder.iterdir()))})"),

@@ -73,9 +73,20 @@ def _resolve(kb, kind: str, values: list[str] | None) -> list[str]:
 
 
 @app.callback(invoke_without_command=True)
-def main_callback(ctx: typer.Context) -> None:
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+def main_callback(ctx: typer.Context, state: StateOpt = None) -> None:
+    """With no command: the terminal UI (chat, checklist, sources)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    paths = _paths()
+    try:
+        from guide_assistant.ui.app import run_tui
+
+        run_tui(paths, state)
+    except KnowledgeError as e:
+        typer.echo("error: the knowledge base is invalid:", err=True)
+        for p in e.problems:
+            typer.echo(str(p), err=True)
+        raise typer.Exit(1) from None
 
 
 @kb_app.command("validate")

@@ -93,6 +93,15 @@ class Answer(BaseModel):
     relevance: float = 0.0
 
 
+def without_sources(markdown: str) -> str:
+    """The answer without its closing list of sources (for views that list citations apart)."""
+    for labels in LABELS.values():
+        head = f"\n\n**{labels['sources']}**\n"
+        if head in markdown:
+            return markdown.split(head, 1)[0]
+    return markdown
+
+
 class _Cites:
     """Numbered citations, passages first so the best evidence leads the list."""
 
@@ -327,7 +336,7 @@ class Composer:
     def sources_block(self, cites: _Cites, lang: str) -> str:
         L = LABELS[lang]
         titles = {g.entry.file: g.entry.title for g in self.kb.guides.values()}
-        rows = [f"[{n}] {_md(titles.get(h.source, h.source))} — {_md(h.section)}, {L['lines']} {h.line_start}–{h.line_end}"
+        rows = [f"- [{n}] {_md(titles.get(h.source, h.source))} — {_md(h.section)}, {L['lines']} {h.line_start}–{h.line_end}"
                 for n, h in enumerate(cites.hits, 1)]
         return f"**{L['sources']}**\n" + "\n".join(rows)
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 from platformdirs import user_data_path
 from pydantic import BaseModel, ValidationError
+
+from guide_assistant.fsutil import atomic_write_text
 
 SCHEMA_VERSION = 1
 ENV_STATE = "GUIDE_ASSISTANT_STATE"
@@ -80,28 +81,7 @@ class StateStore:
 
     def save(self, state: ProjectState) -> None:
         state = state.model_copy(update={"updated_at": _now(), "schema_version": SCHEMA_VERSION})
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(state.model_dump_json(indent=2))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
-        try:
-            dfd = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
-        except OSError:
-            pass
+        atomic_write_text(self.path, state.model_dump_json(indent=2))
 
 
 def add_note(state: ProjectState, text: str) -> ProjectState:

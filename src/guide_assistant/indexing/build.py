@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -126,7 +127,12 @@ def index_status(paths: Paths, spec: str | None = None) -> Status:
                   manifest.built_at, size, str(folder))
 
 
-def build_index(paths: Paths, spec: str | None = None, full: bool = False, progress: bool = True) -> BuildResult:
+ProgressFn = Callable[[int, int], None]
+
+
+def build_index(paths: Paths, spec: str | None = None, full: bool = False, progress: bool | ProgressFn = True) -> BuildResult:
+    """Build or update the index. ``progress``: True for a bar on stderr, False for none, or a
+    function called with (done, total) as texts are embedded (the TUI's progress bar)."""
     started = time.perf_counter()
     paths.index.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(paths.index / ".lock"), timeout=0)
@@ -140,7 +146,7 @@ def build_index(paths: Paths, spec: str | None = None, full: bool = False, progr
         lock.release()
 
 
-def _build(paths: Paths, spec: str, full: bool, progress: bool, started: float) -> BuildResult:
+def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, started: float) -> BuildResult:
     eid = spec_id(spec)
     previous = None
     if not full:
@@ -169,7 +175,7 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool, started: float) 
         embedder = load_embedder(spec)
         dim = embedder.dim
         bar = None
-        if progress:
+        if progress is True:
             from tqdm import tqdm
 
             bar = tqdm(total=len(todo), desc="embedding passages", unit="text", file=sys.stderr)
@@ -179,6 +185,8 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool, started: float) 
                 cache[h] = v
             if bar is not None:
                 bar.update(len(batch))
+            elif callable(progress):
+                progress(min(k + BATCH, len(todo)), len(todo))
         if bar is not None:
             bar.close()
     vectors = np.stack([cache[h] for h, _ in flat]) if flat else np.zeros((0, dim), np.float32)

@@ -21,6 +21,7 @@ import faiss
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+from guide_assistant.fsutil import fsync_dir
 from guide_assistant.indexing.passages import Passage
 
 SCHEMA_VERSION = 1
@@ -70,17 +71,6 @@ def sha256_file(path: Path) -> str:
 
 def _fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
     try:
         os.fsync(fd)
     finally:
@@ -175,14 +165,14 @@ def write_index(index_root: Path, manifest: Manifest, records: list[PassageRecor
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         for name in (VECTORS, PASSAGES, MANIFEST):
             _fsync_file(tmp / name)
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         cur = index_root / CURRENT
         old = None
         if cur.exists():
             old = index_root / f".old-{int(time.time() * 1000)}-{os.getpid()}"
             os.replace(cur, old)
         os.replace(tmp, cur)
-        _fsync_dir(index_root)
+        fsync_dir(index_root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

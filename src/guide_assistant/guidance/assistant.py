@@ -1,0 +1,101 @@
+"""One object that holds what an interactive session needs: knowledge, search engine,
+answer composer, saved state and conversation. The TUI calls only this (and the models
+it returns); the CLI calls the same functions directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from guide_assistant.config import Paths
+from guide_assistant.guidance.answer import Answer, Composer
+from guide_assistant.guidance.checklist import ActivityOut, checklist
+from guide_assistant.guidance.conversation import Conversation, ConversationStore, add_turn, conversation_path
+from guide_assistant.guidance.next_steps import NextActivity, done_steps, next_activities
+from guide_assistant.guidance.state import ProjectState, StateStore, state_path
+from guide_assistant.indexing.build import BuildResult, Status, build_index, index_status
+from guide_assistant.kb.load import KnowledgeBase, load_knowledge, step_id
+from guide_assistant.retrieval.search import SearchEngine
+
+
+class Assistant:
+    def __init__(self, paths: Paths, state_file: Path | None = None, chat_file: Path | None = None):
+        self.paths = paths
+        self.kb: KnowledgeBase = load_knowledge(paths)
+        self.store = StateStore(state_path(state_file))
+        self.state: ProjectState = self.store.load()
+        self.chat_store = ConversationStore(conversation_path(chat_file))
+        self.conversation: Conversation = self.chat_store.load()
+        self._engine: SearchEngine | None = None
+        self._composer: Composer | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        return [*self.store.warnings, *([self.chat_store.warning] if self.chat_store.warning else [])]
+
+    # --- index and search ------------------------------------------------------
+    def index_status(self) -> Status:
+        return index_status(self.paths)
+
+    def rebuild_index(self, progress=None, full: bool = False) -> BuildResult:
+        """Reload the knowledge, then build; a failure leaves the old index and knowledge in use."""
+        kb = load_knowledge(self.paths)
+        result = build_index(self.paths, full=full, progress=progress or False)
+        self.kb = kb
+        self._engine = None
+        self._composer = None
+        return result
+
+    def load_engine(self) -> SearchEngine:
+        if self._engine is None:
+            self._engine = SearchEngine(self.paths)
+            self._engine.embedder  # load the model now, not at the first question
+            self._composer = Composer(self.kb, self._engine)
+        return self._engine
+
+    # --- answers -----------------------------------------------------------------
+    def ask(self, question: str) -> Answer:
+        self.load_engine()
+        assert self._composer is not None
+        answer = self._composer.ask(question, state=self.state)
+        self.conversation = add_turn(self.conversation, answer)
+        self.chat_store.save(self.conversation)
+        return answer
+
+    def clear_conversation(self) -> None:
+        self.conversation = Conversation()
+        self.chat_store.save(self.conversation)
+
+    # --- progress ------------------------------------------------------------------
+    def checklist(self, phases: list[str] | None = None, roles: list[str] | None = None) -> list[ActivityOut]:
+        return checklist(self.kb, phases, roles, done_steps(self.kb, self.state.done))
+
+    def next_activities(self) -> list[NextActivity]:
+        return next_activities(self.kb, self.state.phase, self.state.done) if self.state.phase else []
+
+    def phase_progress(self) -> dict[str, tuple[int, int]]:
+        done = done_steps(self.kb, self.state.done)
+        out: dict[str, tuple[int, int]] = {}
+        for p in self.kb.phases.phases:
+            acts = [a for _, a in self.kb.activities if a.phase == p.id]
+            total = sum(len(a.steps) for a in acts)
+            n = sum(1 for a in acts for i in range(len(a.steps)) if step_id(a, i) in done)
+            out[p.id] = (n, total)
+        return out
+
+    def toggle_step(self, sid: str) -> bool:
+        """Tick or un-tick a step; returns whether it is now done. Saved at once."""
+        done = list(self.state.done)
+        now = sid not in done
+        done = [*done, sid] if now else [d for d in done if d != sid]
+        self._save(self.state.model_copy(update={"done": done}))
+        return now
+
+    def set_phase(self, phase: str | None) -> None:
+        self._save(self.state.model_copy(update={"phase": phase}))
+
+    def set_roles(self, roles: list[str]) -> None:
+        self._save(self.state.model_copy(update={"roles": roles}))
+
+    def _save(self, state: ProjectState) -> None:
+        self.store.save(state)
+        self.state = state

@@ -1,0 +1,488 @@
+"""The terminal UI. Widgets only: every decision is made by guide_assistant.guidance.
+
+`guide-assistant` with no arguments starts it. Loading the model, answering and building
+the index run in thread workers, so the screen never freezes.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from typing import Iterable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    Footer,
+    Header,
+    Input,
+    Label,
+    Markdown,
+    OptionList,
+    ProgressBar,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+    Tree,
+)
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from guide_assistant.config import Paths
+from guide_assistant.guidance.answer import Answer, without_sources
+from guide_assistant.guidance.assistant import Assistant
+from guide_assistant.guidance.checklist import ActivityOut, to_markdown as checklist_markdown
+from guide_assistant.guidance.conversation import to_markdown as conversation_markdown
+from guide_assistant.indexing.build import IndexBusy
+from guide_assistant.indexing.store import IndexError_
+from guide_assistant.kb.errors import KnowledgeError
+from guide_assistant.ui.screens import HELP, BuildScreen, MessageScreen, Picker, SourceViewer
+
+CITE = re.compile(r"(?<!\\)\[(\d+)\]")
+
+
+def linked(markdown: str) -> str:
+    """Citation markers [n] become links the app opens in the source viewer."""
+    return CITE.sub(lambda m: f"[\\[{m.group(1)}\\]](cite:{m.group(1)})", markdown)
+
+
+class AnswerView(Markdown):
+    """An answer; its [n] markers open the cited lines."""
+
+    def __init__(self, answer: Answer):
+        # the source list stays out of the view (ctrl+o lists the citations): it is long and
+        # Markdown rendering time grows with it
+        super().__init__(linked(without_sources(answer.answer)), open_links=False, classes="answer")
+        self.answer = answer
+
+
+class ChecklistTree(Tree[dict]):
+    """Space ticks the step under the cursor (as enter and a click do); elsewhere it opens/closes."""
+
+    BINDINGS = [Binding("space", "toggle_step", "Tick step", show=True)]
+
+    def action_toggle_step(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.data and node.data.get("kind") == "step":
+            self.select_node(node)
+        elif node is not None:
+            node.toggle()
+
+
+class GuideApp(App[None]):
+    TITLE = "guide-assistant"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("f2", "pick_phase", "Phase", id="phase"),
+        Binding("f3", "pick_role", "Role", id="role"),
+        Binding("f5", "tab('chat')", "Chat", show=False, id="tab-chat"),
+        Binding("f6", "tab('checklist')", "Checklist", show=False, id="tab-checklist"),
+        Binding("f7", "tab('sources')", "Sources", show=False, id="tab-sources"),
+        Binding("ctrl+r", "rebuild", "Rebuild index", id="rebuild"),
+        Binding("ctrl+o", "open_citation", "Citations", id="citations"),
+        Binding("ctrl+y", "copy_answer", "Copy answer", show=False, id="copy"),
+        Binding("ctrl+l", "clear_chat", "Clear chat", show=False, id="clear"),
+        Binding("ctrl+e", "export", "Export", id="export"),
+    ]
+
+    def __init__(self, paths: Paths, state_file: Path | None = None, chat_file: Path | None = None,
+                 check_index: bool = True):
+        super().__init__()
+        self.paths = paths
+        self.assistant = Assistant(paths, state_file, chat_file)
+        self.check_index = check_index
+        self.engine_lock = threading.Lock()
+        self.last_answer: Answer | None = None
+        self.role_filter: str | None = None
+        self.ready = threading.Event()
+
+    # --- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(initial="chat", id="tabs"):
+            with TabPane("Chat", id="chat"):
+                with Horizontal():
+                    with Vertical(id="chat-col"):
+                        yield VerticalScroll(id="conversation")
+                        yield Input(placeholder="Ask: what should we do before tendering? (en / sv / no)", id="question")
+                    with Vertical(id="side"):
+                        yield Label("Next for you", classes="side-title")
+                        yield OptionList(id="next")
+                        yield Label("", id="status")
+            with TabPane("Checklist", id="checklist"):
+                with Horizontal():
+                    with Vertical(id="tree-col"):
+                        yield Select([], prompt="All roles", id="role-filter", allow_blank=True)
+                        yield ChecklistTree("Checklist", id="checklist-tree")
+                    with Vertical(id="detail-col"):
+                        with Vertical(id="phase-bars"):
+                            for p in self.assistant.kb.phases.phases:
+                                with Horizontal(classes="bar-row"):
+                                    yield Label(Text(f"{p.order}. {p.name.en}"), classes="bar-label", id=f"label-{p.id}")
+                                    yield ProgressBar(id=f"bar-{p.id}", show_eta=False, classes="phase-bar")
+                        with VerticalScroll(id="detail-scroll"):
+                            yield Markdown("Choose an activity to see its roles, deliverables and decision.", id="detail",
+                                           open_links=False)
+            with TabPane("Sources", id="sources"):
+                with Horizontal():
+                    with Vertical(id="guide-col"):
+                        yield OptionList(*[Option(Text(g.entry.title), id=g.entry.id) for g in self.assistant.kb.guides.values()],
+                                         id="guides")
+                        yield Tree("Outline", id="outline")
+                    with Vertical(id="text-col"):
+                        yield Input(placeholder="Find in this guide", id="find")
+                        yield VerticalScroll(id="guide-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.update_subtitle()
+        self.query_one("#role-filter", Select).set_options(
+            [(f"{r.name.en} ({r.name.sv})", r.id) for r in self.assistant.kb.roles.roles])
+        self.fill_checklist()
+        self.update_bars()
+        self.update_next()
+        conv = self.query_one("#conversation", VerticalScroll)
+        for turn in self.assistant.conversation.turns:
+            conv.mount(Static(Text(f"> {turn.question}"), classes="question"))
+            conv.mount(AnswerView(turn.answer))
+            self.last_answer = turn.answer
+        for w in self.assistant.warnings:
+            self.notify(w, severity="warning", markup=False)
+        first = next(iter(self.assistant.kb.guides))
+        self.show_guide(first)
+        self.query_one("#question", Input).focus()
+        self.prepare_index()
+
+    def update_subtitle(self) -> None:
+        st = self.assistant.state
+        phase = next((f"{p.order}. {p.name.en}" for p in self.assistant.kb.phases.phases if p.id == st.phase), "not set")
+        roles = ", ".join(st.roles) or "not set"
+        self.sub_title = f"phase: {phase} · role: {roles}"
+
+    # --- index and engine -----------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="engine")
+    def prepare_index(self, force: bool = False) -> None:
+        status = self.assistant.index_status()
+        if force or (self.check_index and not status.fresh):
+            reason = "rebuild asked for" if force else "; ".join(status.reasons[:2]) or "no index yet"
+            self.build(reason, full=False)
+        try:
+            with self.engine_lock:
+                self.assistant.load_engine()
+        except IndexError_ as e:
+            self.call_from_thread(self.notify, str(e), severity="error", markup=False, timeout=15)
+            return
+        self.ready.set()
+        self.call_from_thread(self.set_status, "ready")
+
+    def build(self, reason: str, full: bool) -> None:
+        screen = BuildScreen(reason)
+        self.call_from_thread(self.push_screen, screen)
+        try:
+            with self.engine_lock:
+                result = self.assistant.rebuild_index(
+                    progress=lambda d, t: self.call_from_thread(screen.progress, d, t), full=full)
+            self.call_from_thread(self.notify, f"index built: {result.passages} passages, {result.embedded} embedded, "
+                                  f"{result.reused} reused", markup=False)
+            self.call_from_thread(self.after_knowledge_reload)
+        except KnowledgeError as e:
+            body = "\n".join(str(p) for p in e.problems)
+            self.call_from_thread(self.push_screen, MessageScreen("The knowledge is invalid; the old index keeps working.", body))
+        except (IndexBusy, IndexError_, OSError) as e:
+            self.call_from_thread(self.notify, f"index not built: {e}", severity="error", markup=False, timeout=15)
+        finally:
+            self.call_from_thread(screen.dismiss)
+
+    def after_knowledge_reload(self) -> None:
+        self.fill_checklist()
+        self.update_bars()
+        self.update_next()
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Label).update(Text(text))
+
+    # --- chat -------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#question")
+    def submit_question(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        if not question:
+            self.notify("Type a question first.", severity="warning")
+            return
+        event.input.clear()
+        conv = self.query_one("#conversation", VerticalScroll)
+        conv.mount(Static(Text(f"> {question}"), classes="question"))
+        conv.mount(Static(Text("…"), classes="pending"))
+        conv.scroll_end(animate=False)
+        self.answer_question(question)
+
+    @work(thread=True, exclusive=False, group="ask")
+    def answer_question(self, question: str) -> None:
+        worker = get_current_worker()
+        try:
+            with self.engine_lock:
+                answer = self.assistant.ask(question[:5000])
+        except (IndexError_, ValueError, OSError) as e:
+            self.call_from_thread(self.show_error, str(e))
+            return
+        if not worker.is_cancelled:
+            self.call_from_thread(self.show_answer, answer)
+
+    def show_error(self, message: str) -> None:
+        for w in self.query(".pending"):
+            w.remove()
+        self.notify(message, severity="error", markup=False)
+
+    async def show_answer(self, answer: Answer) -> None:
+        conv = self.query_one("#conversation", VerticalScroll)
+        await conv.query(".pending").remove()
+        view = AnswerView(answer)
+        await conv.mount(view)
+        self.last_answer = answer
+        self.update_next()
+        # show the answer from its first line (its question just above it)
+        self.call_after_refresh(lambda: conv.scroll_to_widget(view, top=True, animate=False))
+
+    @on(Markdown.LinkClicked)
+    def link_clicked(self, event: Markdown.LinkClicked) -> None:
+        m = re.fullmatch(r"cite:(\d+)", event.href)
+        view = event.markdown
+        if m and isinstance(view, AnswerView):
+            n = int(m.group(1))
+            if 1 <= n <= len(view.answer.citations):
+                self.open_hit(view.answer.citations[n - 1])
+
+    def open_hit(self, hit) -> None:
+        guide = self.assistant.kb.guide_for_file(hit.source)
+        self.push_screen(SourceViewer(guide, hit.line_start, hit.line_end, hit.section, hit.text))
+
+    def action_open_citation(self) -> None:
+        if self.last_answer is None or not self.last_answer.citations:
+            self.notify("No citations yet: ask a question first.")
+            return
+        cites = self.last_answer.citations
+        options = [(str(n), f"[{n}] {h.source} {h.line_start}–{h.line_end} · {h.section}") for n, h in enumerate(cites, 1)]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self.open_hit(cites[int(value) - 1])
+
+        self.push_screen(Picker("Open a citation of the last answer", options), chosen)
+
+    def action_copy_answer(self) -> None:
+        if self.last_answer is None:
+            self.notify("Nothing to copy yet.")
+            return
+        self.copy_to_clipboard(self.last_answer.answer)
+        self.notify("Answer copied to the clipboard.")
+
+    def action_clear_chat(self) -> None:
+        self.assistant.clear_conversation()
+        self.query_one("#conversation", VerticalScroll).remove_children()
+        self.last_answer = None
+        self.notify("Conversation cleared.")
+
+    def update_next(self) -> None:
+        nxt = self.query_one("#next", OptionList)
+        nxt.clear_options()
+        items = self.assistant.next_activities()
+        if not items:
+            nxt.add_option(Option(Text("Set your phase with F2 to see what comes next."), disabled=True))
+        for i in items:
+            nxt.add_option(Option(Text(f"{i.kind}: {i.title}"), id=i.id))
+
+    # --- checklist ------------------------------------------------------------------------
+
+    def fill_checklist(self) -> None:
+        tree = self.query_one("#checklist-tree", ChecklistTree)
+        tree.clear()
+        tree.show_root = False
+        roles = [self.role_filter] if self.role_filter else None
+        rows = self.assistant.checklist(roles=roles)
+        phases = {p.id: p for p in self.assistant.kb.phases.phases}
+        nodes = {}
+        for p in self.assistant.kb.phases.phases:
+            nodes[p.id] = tree.root.add(Text(f"{p.order}. {p.name.en}"), data={"kind": "phase", "id": p.id},
+                                        expand=p.id == self.assistant.state.phase)
+        for a in rows:
+            label = Text(f"{a.title} ({a.source.split('-')[0]})")
+            if a.role_match:
+                label.append(f"  [{', '.join(a.role_match)}]", style="italic")
+            an = nodes[a.phase].add(label, data={"kind": "activity", "activity": a})
+            for s in a.steps:
+                an.add_leaf(self.step_label(s.text, s.done), data={"kind": "step", "id": s.id, "text": s.text, "activity": a})
+        del phases
+
+    @staticmethod
+    def step_label(text: str, done: bool) -> Text:
+        return Text(f"[{'x' if done else ' '}] {text}")
+
+    def update_bars(self) -> None:
+        names = {p.id: f"{p.order}. {p.name.en}" for p in self.assistant.kb.phases.phases}
+        for pid, (n, total) in self.assistant.phase_progress().items():
+            self.query_one(f"#bar-{pid}", ProgressBar).update(total=max(total, 1), progress=n)
+            self.query_one(f"#label-{pid}", Label).update(Text(f"{names[pid][:24]:24} {n:3d}/{total}"))
+
+    @on(Tree.NodeSelected, "#checklist-tree")
+    def tree_selected(self, event: Tree.NodeSelected) -> None:
+        node = event.node
+        data = node.data or {}
+        if data.get("kind") == "step":
+            now = self.assistant.toggle_step(data["id"])
+            node.set_label(self.step_label(data["text"], now))
+            self.update_bars()
+            self.update_next()
+
+    @on(Tree.NodeHighlighted, "#checklist-tree")
+    def tree_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        data = event.node.data or {}
+        act: ActivityOut | None = data.get("activity")
+        if act is not None:
+            self.query_one("#detail", Markdown).update(self.activity_markdown(act))
+
+    def activity_markdown(self, a: ActivityOut) -> str:
+        kb = self.assistant.kb
+        return checklist_markdown(kb, [a], [self.role_filter] if self.role_filter else None).split("\n", 2)[2]
+
+    @on(Select.Changed, "#role-filter")
+    def role_changed(self, event: Select.Changed) -> None:
+        self.role_filter = event.value if isinstance(event.value, str) else None
+        self.fill_checklist()
+
+    # --- sources ----------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#guides")
+    def guide_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.show_guide(event.option.id)
+
+    def show_guide(self, gid: str) -> None:
+        guide = self.assistant.kb.guides[gid]
+        self.current_guide = guide
+        outline = self.query_one("#outline", Tree)
+        outline.clear()
+        outline.root.set_label(Text(guide.entry.title))
+        box = self.query_one("#guide-text", VerticalScroll)
+        box.remove_children()
+        blocks = []
+        stack = {0: outline.root}
+        for sec in guide.sections.walk():
+            if sec.level == 0:
+                continue
+            parent = stack.get(sec.level - 1, outline.root)
+            node = parent.add(Text(sec.title), data={"line": sec.line_start}, expand=sec.level < 2)
+            stack[sec.level] = node
+            own = [n for n in sec.content]
+            text = guide.cleaner.readable(guide.text.lines[sec.line_start - 1: sec.line_end], sec.line_start,
+                                          lambda n, raw, own=set(own): n in own or not raw.strip()) if own else ""
+            block = Static(Text(f"{sec.path_text}  [{sec.line_start}–{sec.line_end}]\n", style="bold") + Text(text),
+                           classes="guide-block", id=f"sec-{sec.line_start}")
+            block.plain = text  # type: ignore[attr-defined]
+            blocks.append(block)
+        box.mount_all(blocks)
+        outline.root.expand()
+
+    @on(Tree.NodeSelected, "#outline")
+    def outline_selected(self, event: Tree.NodeSelected) -> None:
+        line = (event.node.data or {}).get("line")
+        if line:
+            target = self.query(f"#sec-{line}")
+            if target:
+                self.query_one("#guide-text", VerticalScroll).scroll_to_widget(target.first(), top=True, animate=False)
+
+    @on(Input.Submitted, "#find")
+    def find(self, event: Input.Submitted) -> None:
+        term = event.value.strip()
+        if not term:
+            return
+        first = None
+        for block in self.query(".guide-block"):
+            plain = getattr(block, "plain", "")
+            if term.casefold() in plain.casefold():
+                text = Text(plain)
+                text.highlight_regex(re.compile(re.escape(term), re.IGNORECASE), style="reverse")
+                block.update(text)
+                first = first or block
+        if first is None:
+            self.notify(f"'{term}' is not in this guide.", markup=False)
+        else:
+            self.query_one("#guide-text", VerticalScroll).scroll_to_widget(first, top=True, animate=False)
+
+    # --- commands ---------------------------------------------------------------------------
+
+    TAB_FOCUS = {"chat": "#question", "checklist": "#checklist-tree", "sources": "#guides"}
+
+    def action_tab(self, tab: str) -> None:
+        # a pane whose widget has focus stays active, so move the focus into the new pane too
+        self.query_one("#tabs", TabbedContent).active = tab
+        self.query_one(self.TAB_FOCUS[tab]).focus()
+
+    def action_help(self) -> None:
+        self.push_screen(MessageScreen("Help", HELP))
+
+    def action_pick_phase(self) -> None:
+        options = [(p.id, f"{p.order}. {p.name.en} / {p.name.sv} / {p.name.no}") for p in self.assistant.kb.phases.phases]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.assistant.set_phase(value)
+                self.update_subtitle()
+                self.update_next()
+                self.fill_checklist()
+
+        self.push_screen(Picker("Which phase is your project in?", options), chosen)
+
+    def action_pick_role(self) -> None:
+        options = [(r.id, f"{r.name.en} / {r.name.sv} / {r.name.no}") for r in self.assistant.kb.roles.roles]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.assistant.set_roles([value])
+                self.update_subtitle()
+
+        self.push_screen(Picker("Which is your role?", options), chosen)
+
+    def action_rebuild(self) -> None:
+        self.prepare_index(force=True)
+
+    def action_export(self) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        if tabs.active == "checklist":
+            rows = self.assistant.checklist(roles=[self.role_filter] if self.role_filter else None)
+            path = Path.cwd() / "guide-assistant-checklist.md"
+            text = checklist_markdown(self.assistant.kb, rows, [self.role_filter] if self.role_filter else None)
+        else:
+            path = Path.cwd() / "guide-assistant-conversation.md"
+            text = conversation_markdown(self.assistant.conversation)
+        from guide_assistant.fsutil import atomic_write_text
+
+        try:
+            atomic_write_text(path, text)
+        except OSError as e:
+            self.notify(f"cannot write {path}: {e}", severity="error", markup=False)
+            return
+        self.notify(f"exported to {path}", markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Set phase", "Choose the phase your project is in (F2)", self.action_pick_phase)
+        yield SystemCommand("Set role", "Choose your role (F3)", self.action_pick_role)
+        yield SystemCommand("Rebuild index", "Rebuild the search index after guidance is updated (ctrl+r)", self.action_rebuild)
+        yield SystemCommand("Clear conversation", "Forget the chat (ctrl+l)", self.action_clear_chat)
+        yield SystemCommand("Export to Markdown", "Export the conversation or checklist (ctrl+e)", self.action_export)
+        yield SystemCommand("Copy last answer", "Copy the last answer to the clipboard (ctrl+y)", self.action_copy_answer)
+        yield SystemCommand("Open a citation", "Open a citation of the last answer (ctrl+o)", self.action_open_citation)
+        yield SystemCommand("Keys", "Show all keys (F1)", self.action_help)
+
+
+def run_tui(paths: Paths, state_file: Path | None = None) -> None:
+    GuideApp(paths, state_file).run()

@@ -1,0 +1,137 @@
+"""Modal screens: source viewer, pickers, index build progress, invalid knowledge, help."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from guide_assistant.kb.load import Guide
+
+
+class SourceViewer(ModalScreen[None]):
+    """A cited passage: the readable text beside the raw source lines, cited lines highlighted."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("q", "dismiss", "Close", show=False)]
+
+    def __init__(self, guide: Guide, line_start: int, line_end: int, section: str, readable: str | None = None):
+        super().__init__()
+        self.guide = guide
+        self.line_start = line_start
+        self.line_end = line_end
+        self.section = section
+        self.readable_text = readable if readable is not None else guide.readable(line_start, line_end)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="viewer"):
+            yield Label(Text(f"{self.guide.entry.title} — {self.section}, lines {self.line_start}–{self.line_end}"),
+                        id="viewer-title")
+            with Horizontal(id="viewer-panes"):
+                with VerticalScroll(id="readable-pane"):
+                    yield Static(Text(self.readable_text), id="readable-text")
+                with VerticalScroll(id="raw-pane"):
+                    yield Static(self.raw_text(), id="raw-text")
+            yield Label(Text("Esc closes · left: readable text · right: the guide's raw lines"), id="viewer-help")
+
+    def raw_text(self) -> Text:
+        text = Text()
+        for n, line in enumerate(self.guide.text.lines, 1):
+            cited = self.line_start <= n <= self.line_end
+            text.append(f"{n:5d} ", style="bold" if cited else "dim")
+            text.append(line + "\n", style="reverse" if cited else "")
+        return text
+
+    def on_mount(self) -> None:
+        pane = self.query_one("#raw-pane", VerticalScroll)
+        self.call_after_refresh(lambda: pane.scroll_to(y=max(0, self.line_start - 3), animate=False))
+
+
+class Picker(ModalScreen[str | None]):
+    """Choose one of a list (phase, role, citation)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, options: list[tuple[str, str]]):
+        super().__init__()
+        self.title_text = title
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Label(Text(self.title_text))
+            yield OptionList(*[Option(Text(label), id=value) for value, label in self.options], id="picker-list")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class BuildScreen(ModalScreen[None]):
+    """Progress while the index is (re)built in a worker."""
+
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="build"):
+            yield Label(Text(f"Building the search index: {self.reason}"))
+            yield ProgressBar(id="build-progress", show_eta=False)
+            yield Label(Text("This happens once after the guidance changes."), id="build-note")
+
+    def progress(self, done: int, total: int) -> None:
+        self.query_one(ProgressBar).update(total=total, progress=done)
+
+
+class MessageScreen(ModalScreen[None]):
+    """Plain text (knowledge errors, help); never interpreted as markup."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("q", "dismiss", "Close", show=False)]
+
+    def __init__(self, title: str, body: str):
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="message"):
+            yield Label(Text(self.title_text), id="message-title")
+            with VerticalScroll():
+                yield Static(Text(self.body), id="message-body")
+            yield Label(Text("Esc closes"))
+
+
+HELP = """Keys (also in the command palette, ctrl+p)
+
+  F1         this help
+  F2         set your project's phase
+  F3         set your role
+  F5 F6 F7   Chat · Checklist · Sources
+  ctrl+r     rebuild the index (after guidance is updated)
+  ctrl+q     quit
+
+Chat
+  enter      ask the question in the input box
+  ctrl+o     open a citation of the last answer (or click [n] in an answer)
+  ctrl+y     copy the last answer to the clipboard
+  ctrl+l     clear the conversation
+  ctrl+e     export the conversation to Markdown
+
+Checklist
+  up/down    move · right/left open/close
+  space      tick or un-tick the step (saved at once)
+  enter      same as space on a step; open an activity
+  ctrl+e     export the checklist to Markdown
+
+Sources
+  choose a guide, then a section in the outline; type in Find and press enter
+
+Source viewer
+  esc        close
+"""
