@@ -364,7 +364,7 @@ def next_cmd(
 
 @app.command("ask")
 def ask_cmd(
-    question: Annotated[list[str], typer.Argument(help="Your question, in English, Swedish or Norwegian.")],
+    question: Annotated[list[str], typer.Argument(help="Your question, in English, Swedish or Norwegian ('-' reads it from standard input).")],
     phase: PhaseOpt = None,
     role: RoleOpt = None,
     json_out: JsonOpt = False,
@@ -375,6 +375,12 @@ def ask_cmd(
     from guide_assistant.guidance.answer import Composer
 
     text = " ".join(question)
+    if text == "-":  # the question on standard input
+        data = sys.stdin.buffer.read()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _err(f"error: the question on standard input is not UTF-8 text (byte {e.start})", 2) from None
     if not text.strip():
         raise _err("error: the question is empty", 2)
     kb = _kb()
@@ -468,7 +474,7 @@ def _engine(embedder: str | None):
 @app.command("search")
 def search_cmd(
     query: Annotated[Optional[str], typer.Argument(help="The question or words to look for.")] = None,
-    batch: Annotated[Optional[typer.FileText], typer.Option("--batch", help="JSONL file with {\"id\", \"question\"} per line ('-' for stdin).")] = None,
+    batch: Annotated[Optional[typer.FileBinaryRead], typer.Option("--batch", help="JSONL file with {\"id\", \"question\"} per line ('-' for stdin).")] = None,
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=200, help="How many passages.")] = 10,
     mode: Annotated[str, typer.Option("--mode", help="hybrid | dense | lexical")] = "hybrid",
     phase: PhaseOpt = None,
@@ -485,7 +491,11 @@ def search_cmd(
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
     engine = _engine(embedder)
     if batch is not None:
-        for n, line in enumerate(batch, 1):
+        for n, raw in enumerate(batch, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise _err(f"error: {batch.name}:{n}: not UTF-8 text (byte {e.start})", 2) from None
             if not line.strip():
                 continue
             try:

@@ -23,6 +23,7 @@ from guide_assistant.guidance.state import ProjectState
 from guide_assistant.kb.load import Guide, KnowledgeBase
 from guide_assistant.kb.schema import Activity, Item
 from guide_assistant.retrieval.lexical import doc_tokens, query_tokens
+from guide_assistant.retrieval.query import MAX_QUESTION_CHARS, clean_question
 from guide_assistant.retrieval.search import Hit, SearchEngine
 
 # How strongly the best passage must match: the best dense similarity plus a small share
@@ -49,6 +50,7 @@ LABELS = {
         "not_covered": "The guides do not cover this question.",
         "nearest": "The nearest topics they do cover", "no_phase": "Most relevant guidance",
         "sources": "Sources", "lines": "lines", "you": "you",
+        "shortened": "Your question was long; the first {n} characters were used.",
     },
     "sv": {
         "phase": "Fas", "phases": "Faser", "of": "av", "saved": "er sparade fas",
@@ -62,6 +64,7 @@ LABELS = {
         "not_covered": "Vägledningarna tar inte upp den här frågan.",
         "nearest": "Närmaste ämnen som de tar upp", "no_phase": "Mest relevanta vägledning",
         "sources": "Källor", "lines": "rader", "you": "du",
+        "shortened": "Frågan var lång; de första {n} tecknen användes.",
     },
     "no": {
         "phase": "Fase", "phases": "Faser", "of": "av", "saved": "den lagrede fasen deres",
@@ -75,6 +78,7 @@ LABELS = {
         "not_covered": "Veiledningene dekker ikke dette spørsmålet.",
         "nearest": "De nærmeste temaene de dekker", "no_phase": "Mest relevant veiledning",
         "sources": "Kilder", "lines": "linjer", "you": "dere",
+        "shortened": "Spørsmålet var langt; de første {n} tegnene ble brukt.",
     },
 }
 HUKI = ("accountable", "responsible", "consulted", "informed")
@@ -165,7 +169,7 @@ class Composer:
 
     def ask(self, question: str, phases: list[str] | None = None, roles: list[str] | None = None,
             state: ProjectState | None = None) -> Answer:
-        q = " ".join(question.split())
+        q, shortened = clean_question(question)
         if not q:
             raise ValueError("the question is empty")
         lang = detect_language(q)
@@ -211,6 +215,8 @@ class Composer:
         quoted = [f"- {_md(_quote(h.text))} [{n}]" for h, n in passage_refs]
         parts.append(f"**{L['passages']}**\n" + "\n".join(quoted))
         parts.append(self.sources_block(cites, lang))
+        if shortened:
+            parts.insert(0, f"_{L['shortened'].format(n=MAX_QUESTION_CHARS)}_")
         return Answer(question=q, language=lang, phases=phases, covered=True, answer="\n\n".join(p for p in parts if p),
                       citations=cites.hits, next_activities=nexts, intent=intent, phase_source=source,
                       relevance=round(relevance, 4))

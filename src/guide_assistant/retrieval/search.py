@@ -13,6 +13,7 @@ from guide_assistant.indexing.store import IndexError_, load_index
 from guide_assistant.kb.schema import GlossaryFile
 from guide_assistant.kb.yamlio import safe_load
 from guide_assistant.retrieval.fusion import ranks, rrf
+from guide_assistant.retrieval.query import clean_question
 from guide_assistant.retrieval.lexical import Glossary, LexicalIndex, doc_tokens, query_tokens
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -120,7 +121,7 @@ class SearchEngine:
     def retrieve(self, question: str, top_k: int = 10, mode: Mode = "hybrid", phases: list[str] | None = None,
                  roles: list[str] | None = None, sources: list[str] | None = None,
                  languages: list[str] | None = None) -> Retrieval:
-        question = question.strip()
+        question, _ = clean_question(question)
         if not question or not self.passages:
             return Retrieval(hits=[])
         allowed = self._allowed(phases, roles, sources, languages)
