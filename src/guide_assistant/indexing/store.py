@@ -141,11 +141,22 @@ def load_index(index_root: Path, verify: bool = True) -> IndexData:
     return IndexData(folder, manifest, records, vectors)
 
 
+FLAT_LIMIT = 200_000
+
+
+def choose_index_type(n: int) -> str:
+    """Exact inner-product search over normalised vectors (= cosine) while it is cheap: the
+    guides give a few hundred vectors, and a flat index stays at a few milliseconds per
+    query up to ~200k vectors of 384 dimensions on 2 cores (scripts/bench.py measures it).
+    Beyond that an HNSW graph keeps queries fast at a small cost in recall."""
+    return "IndexFlatIP" if n <= FLAT_LIMIT else "IndexHNSWFlat"
+
+
 def make_vector_index(vectors: np.ndarray, dim: int) -> faiss.Index:
-    # Exact inner-product search over normalised vectors (= cosine). The guides give a few
-    # hundred passages; a flat index answers in well under a millisecond at that size and
-    # stays exact up to ~100k passages, so no approximate index (IVF/HNSW) is needed.
-    index = faiss.IndexFlatIP(dim)
+    if choose_index_type(len(vectors)) == "IndexFlatIP":
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index

@@ -50,6 +50,8 @@ def read_source(folder: Path, entry: SourceEntry) -> SourceText:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise SourceReadError(f"source file {entry.file} is missing from {folder}") from None
+    except OSError as e:
+        raise SourceReadError(f"cannot read source file {entry.file}: {e.strerror or e}") from None
     src = SourceText(entry, raw)
     try:
         src.text

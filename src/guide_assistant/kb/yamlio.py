@@ -85,6 +85,8 @@ def read_yaml(path: Path, label: str) -> tuple[YamlDoc | None, list[KnowledgePro
         return None, [KnowledgeProblem(label, 1, "file is missing")]
     except UnicodeDecodeError as e:
         return None, [KnowledgeProblem(label, 1, f"not UTF-8 text: {e.reason}")]
+    except OSError as e:
+        return None, [KnowledgeProblem(label, 1, f"cannot read the file: {e.strerror or e}")]
     try:
         root, data = compose_and_load(text)
     except yaml.YAMLError as e:
