@@ -84,11 +84,13 @@ def test_unknown_role(copy_root, monkeypatch):
 
 def test_line_range_past_end(copy_root, monkeypatch):
     f = copy_root / "knowledge" / "activities" / "genomfora.yaml"
+    after = line_of(f, "steps:")
     text = f.read_text(encoding="utf-8")
-    m = re.search(r"lines: \[(\d+), (\d+)\]", text.split("steps:", 1)[1])
-    old = m.group(0)
-    n = line_of(f, old, after=line_of(f, "steps:"))
-    edit(f, old, "lines: [70, 900]", 1) if text.index(old) > text.index("steps:") else None
+    old = re.search(r"lines: \[\d+, \d+\]", text[text.index("steps:"):]).group(0)
+    n = line_of(f, old, after=after)
+    lines = text.split("\n")
+    lines[n - 1] = lines[n - 1].replace(old, "lines: [70, 900]")
+    f.write_text("\n".join(lines), encoding="utf-8")
     code, out = validate(copy_root, monkeypatch)
     assert code == 1
     assert_reported(out, "knowledge/activities/genomfora.yaml", n, r"past the end of genomfora-upphandlingar-och-overgang-till-drift.txt")

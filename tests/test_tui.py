@@ -101,12 +101,16 @@ async def test_filter_the_checklist_by_role(app):
         assert all(a.data["activity"].role_match for a in acts)
 
 
-async def test_rebuild_the_index_from_the_ui(tmp_path):
+def project_with_line(tmp_path: Path, line: str) -> None:
+    """A copy of the project whose short Swedish guide ends with one more line."""
     shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
     shutil.copytree(ROOT / "index" / "current", tmp_path / "index" / "current")
     src = tmp_path / "knowledge" / "sources" / "genomfora-upphandlingar-och-overgang-till-drift.txt"
-    src.write_text(src.read_text(encoding="utf-8") + "\nTillägg om kvartalsvis nyttouppföljning i ledningsgruppen.\n",
-                   encoding="utf-8")
+    src.write_text(src.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+
+
+async def test_rebuild_the_index_from_the_ui(tmp_path):
+    project_with_line(tmp_path, "Tillägg om kvartalsvis nyttouppföljning i ledningsgruppen.")
     app = GuideApp(find_paths(tmp_path), state_file=tmp_path / "s.json", chat_file=tmp_path / "c.json")
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()  # stale on start: rebuilt with a progress bar
@@ -121,11 +125,7 @@ async def test_rebuild_the_index_from_the_ui(tmp_path):
 
 
 async def test_markup_like_text_shows_literally(tmp_path):
-    shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
-    shutil.copytree(ROOT / "index" / "current", tmp_path / "index" / "current")
-    src = tmp_path / "knowledge" / "sources" / "genomfora-upphandlingar-och-overgang-till-drift.txt"
-    src.write_text(src.read_text(encoding="utf-8") + "\n[bold]Inte fet[/bold] och [link=file:///etc/passwd]x[/link]\n",
-                   encoding="utf-8")
+    project_with_line(tmp_path, "[bold]Inte fet[/bold] och [link=file:///etc/passwd]x[/link]")
     app = GuideApp(find_paths(tmp_path), state_file=tmp_path / "s.json", chat_file=tmp_path / "c.json", check_index=False)
     async with app.run_test(size=(120, 40)) as pilot:
         guide = app.assistant.kb.guides["genomfora"]

@@ -231,7 +231,7 @@ def checklist_cmd(
 @progress_app.command("show")
 def progress_show(json_out: JsonOpt = False, state: StateOpt = None) -> None:
     """Show the saved phase, roles, done steps and notes."""
-    from guide_assistant.guidance.next_steps import done_steps
+    from guide_assistant.guidance.next_steps import phase_progress
 
     store = _store(state)
     st = _load_state(store)
@@ -239,16 +239,12 @@ def progress_show(json_out: JsonOpt = False, state: StateOpt = None) -> None:
         _print_json({"file": str(store.path), **st.model_dump(mode="json")})
         return
     kb = _kb()
-    done = done_steps(kb, st.done)
     typer.echo(f"state file: {store.path}")
     typer.echo(f"phase: {st.phase or '(not set)'}")
     typer.echo(f"roles: {', '.join(st.roles) or '(not set)'}")
+    progress = phase_progress(kb, st.done)
     for p in kb.phases.phases:
-        acts = [a for _, a in kb.activities if a.phase == p.id]
-        total = sum(len(a.steps) for a in acts)
-        from guide_assistant.kb.load import step_id
-
-        n = sum(1 for a in acts for i in range(len(a.steps)) if step_id(a, i) in done)
+        n, total = progress[p.id]
         bar = "#" * round(20 * n / total) if total else ""
         typer.echo(f"  {p.order}. {p.id:10} [{bar:20}] {n}/{total} steps")
     for note in st.notes:
@@ -451,7 +447,6 @@ def index_status_cmd(json_out: JsonOpt = False, embedder: EmbedderOpt = None) ->
 
 
 def _engine(embedder: str | None):
-    from guide_assistant.indexing.build import index_status
     from guide_assistant.indexing.store import IndexError_, IndexMissing
     from guide_assistant.retrieval.search import SearchEngine
 
@@ -459,10 +454,8 @@ def _engine(embedder: str | None):
     try:
         return SearchEngine(paths, embedder)
     except IndexMissing:
-        st = index_status(paths, embedder)
         typer.echo("no index yet: building it (once)...", err=True)
         index_build(full=False, embedder=embedder)
-        del st
         try:
             return SearchEngine(paths, embedder)
         except IndexError_ as e:

@@ -10,10 +10,10 @@ from guide_assistant.config import Paths
 from guide_assistant.guidance.answer import Answer, Composer
 from guide_assistant.guidance.checklist import ActivityOut, checklist
 from guide_assistant.guidance.conversation import Conversation, ConversationStore, add_turn, conversation_path
-from guide_assistant.guidance.next_steps import NextActivity, done_steps, next_activities
+from guide_assistant.guidance.next_steps import NextActivity, done_steps, next_activities, phase_progress
 from guide_assistant.guidance.state import ProjectState, StateStore, state_path
 from guide_assistant.indexing.build import BuildResult, Status, build_index, index_status
-from guide_assistant.kb.load import KnowledgeBase, load_knowledge, step_id
+from guide_assistant.kb.load import KnowledgeBase, load_knowledge
 from guide_assistant.retrieval.search import SearchEngine
 
 
@@ -73,14 +73,7 @@ class Assistant:
         return next_activities(self.kb, self.state.phase, self.state.done) if self.state.phase else []
 
     def phase_progress(self) -> dict[str, tuple[int, int]]:
-        done = done_steps(self.kb, self.state.done)
-        out: dict[str, tuple[int, int]] = {}
-        for p in self.kb.phases.phases:
-            acts = [a for _, a in self.kb.activities if a.phase == p.id]
-            total = sum(len(a.steps) for a in acts)
-            n = sum(1 for a in acts for i in range(len(a.steps)) if step_id(a, i) in done)
-            out[p.id] = (n, total)
-        return out
+        return phase_progress(self.kb, self.state.done)
 
     def toggle_step(self, sid: str) -> bool:
         """Tick or un-tick a step; returns whether it is now done. Saved at once."""

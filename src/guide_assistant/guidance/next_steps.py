@@ -39,6 +39,17 @@ def done_steps(kb: KnowledgeBase, done: set[str] | list[str]) -> set[str]:
     return out
 
 
+def phase_progress(kb: KnowledgeBase, done: set[str] | list[str]) -> dict[str, tuple[int, int]]:
+    """Done and total steps per phase."""
+    done = done_steps(kb, done)
+    out: dict[str, tuple[int, int]] = {}
+    for p in kb.phases.phases:
+        acts = [a for _, a in kb.activities if a.phase == p.id]
+        out[p.id] = (sum(1 for a in acts for i in range(len(a.steps)) if step_id(a, i) in done),
+                     sum(len(a.steps) for a in acts))
+    return out
+
+
 def cite_lines(act: Activity) -> tuple[int, int]:
     """A passage-sized range that stands for the activity: its summary or first step."""
     item = act.summary or (act.steps[0] if act.steps else None) or (act.deliverables[0] if act.deliverables else None)

@@ -308,7 +308,6 @@ class GuideApp(App[None]):
         tree.show_root = False
         roles = [self.role_filter] if self.role_filter else None
         rows = self.assistant.checklist(roles=roles)
-        phases = {p.id: p for p in self.assistant.kb.phases.phases}
         nodes = {}
         for p in self.assistant.kb.phases.phases:
             nodes[p.id] = tree.root.add(Text(f"{p.order}. {p.name.en}"), data={"kind": "phase", "id": p.id},
@@ -320,7 +319,6 @@ class GuideApp(App[None]):
             an = nodes[a.phase].add(label, data={"kind": "activity", "activity": a})
             for s in a.steps:
                 an.add_leaf(self.step_label(s.text, s.done), data={"kind": "step", "id": s.id, "text": s.text, "activity": a})
-        del phases
 
     @staticmethod
     def step_label(text: str, done: bool) -> Text:
