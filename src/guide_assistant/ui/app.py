@@ -292,9 +292,10 @@ class GuideApp(App[None]):
         self.notify("Conversation cleared.")
 
     def update_next(self) -> None:
+        """Next activities for the saved phase, else for the phase of the last answer."""
         nxt = self.query_one("#next", OptionList)
         nxt.clear_options()
-        items = self.assistant.next_activities()
+        items = self.assistant.next_activities() or (self.last_answer.next_activities if self.last_answer else [])
         if not items:
             nxt.add_option(Option(Text("Set your phase with F2 to see what comes next."), disabled=True))
         for i in items:
