@@ -299,7 +299,7 @@ class GuideApp(App[None]):
         if not items:
             nxt.add_option(Option(Text("Set your phase with F2 to see what comes next."), disabled=True))
         for i in items:
-            nxt.add_option(Option(Text(f"{i.kind}: {i.title}"), id=i.id))
+            nxt.add_option(Option(Text(f"{i.kind}: {i.title}"), id=f"{i.kind}:{i.id}"))
 
     # --- checklist ------------------------------------------------------------------------
 
