@@ -167,3 +167,16 @@ def test_snapshots(snap_compare, tmp_path, monkeypatch, size, tab):
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     app = GuideApp(find_paths(ROOT), state_file=tmp_path / "state.json", chat_file=tmp_path / "chat.json")
     assert snap_compare(app, terminal_size=size, run_before=_snap(tab))
+
+
+async def test_saved_phase_shows_next_activities_and_the_closing_decision(tmp_path):
+    (tmp_path / "state.json").write_text(json.dumps({"schema_version": 1, "phase": "tender"}))
+    app = GuideApp(find_paths(ROOT), state_file=tmp_path / "state.json", chat_file=tmp_path / "chat.json")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        from textual.widgets import OptionList
+
+        options = app.query_one("#next", OptionList)
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert labels[0].startswith("activity:") and any(l.startswith("decision:") for l in labels)
+        assert "Tender and award" in app.sub_title
