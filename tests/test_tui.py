@@ -180,3 +180,12 @@ async def test_saved_phase_shows_next_activities_and_the_closing_decision(tmp_pa
         labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert labels[0].startswith("activity:") and any(l.startswith("decision:") for l in labels)
         assert "Tender and award" in app.sub_title
+
+
+async def test_huge_and_control_character_questions_in_the_tui(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ask(pilot, "Vem tecknar avtalet? " * 5000)
+        assert len(app.last_answer.question) <= 1000
+        await ask(pilot, "\x1b[31mWho\x07 signs the contract?\x00")
+        assert app.last_answer.question == "[31mWho signs the contract?"
+        assert len(app.query(AnswerView)) == 2
