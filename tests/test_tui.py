@@ -156,6 +156,8 @@ async def _ready(pilot):
 def _snap(tab: str):
     async def run_before(pilot):
         await _ready(pilot)
+        for field in pilot.app.query(Input):
+            field.cursor_blink = False  # a blinking cursor makes the screen depend on timing
         pilot.app.action_tab(tab)
         await pilot.pause()
     return run_before

@@ -159,8 +159,7 @@ def roles_cmd(json_out: JsonOpt = False) -> None:
 def _store(state: Path | None):
     from guide_assistant.guidance.state import StateStore, state_path
 
-    store = StateStore(state_path(state))
-    return store
+    return StateStore(state_path(state))
 
 
 def _load_state(store):
@@ -181,6 +180,12 @@ def _save_state(store, st) -> None:
         store.save(st)
     except OSError as e:
         raise _err(f"error: cannot save the state to {store.path}: {e.strerror or e}", 1) from None
+
+
+def _update_state(state: Path | None, change) -> None:
+    """Load the saved state, apply ``change`` (state -> new state) and save it."""
+    store = _store(state)
+    _save_state(store, change(_load_state(store)))
 
 
 @app.command("checklist")
@@ -256,9 +261,7 @@ def progress_set_phase(phase: Annotated[str, typer.Argument(help="Phase id, numb
     """Set the phase your project is in."""
     kb = _kb()
     pid = _resolve(kb, "phase", [phase])[0]
-    store = _store(state)
-    st = _load_state(store)
-    _save_state(store, st.model_copy(update={"phase": pid}))
+    _update_state(state, lambda st: st.model_copy(update={"phase": pid}))
     typer.echo(f"phase set to {pid}")
 
 
@@ -267,9 +270,7 @@ def progress_set_role(role: Annotated[list[str], typer.Argument(help="Role id(s)
     """Set your role(s); answers and checklists put your activities first."""
     kb = _kb()
     rids = _resolve(kb, "role", role)
-    store = _store(state)
-    st = _load_state(store)
-    _save_state(store, st.model_copy(update={"roles": rids}))
+    _update_state(state, lambda st: st.model_copy(update={"roles": rids}))
     typer.echo(f"roles set to {', '.join(rids)}")
 
 
@@ -291,10 +292,10 @@ def _check_ids(kb, ids: list[str]) -> list[str]:
 def progress_done(ids: Annotated[list[str], typer.Argument(help="Step ids (or activity ids: all their steps).")], state: StateOpt = None) -> None:
     """Tick off steps (or whole activities)."""
     kb = _kb()
+    from guide_assistant.guidance.state import mark_done
+
     _check_ids(kb, ids)
-    store = _store(state)
-    st = _load_state(store)
-    _save_state(store, st.model_copy(update={"done": list(dict.fromkeys([*st.done, *ids]))}))
+    _update_state(state, lambda st: mark_done(st, ids))
     typer.echo(f"done: {', '.join(ids)}")
 
 
@@ -302,10 +303,10 @@ def progress_done(ids: Annotated[list[str], typer.Argument(help="Step ids (or ac
 def progress_undo(ids: Annotated[list[str], typer.Argument(help="Step or activity ids to un-tick.")], state: StateOpt = None) -> None:
     """Un-tick steps (or whole activities)."""
     kb = _kb()
+    from guide_assistant.guidance.state import mark_undone
+
     _check_ids(kb, ids)
-    store = _store(state)
-    st = _load_state(store)
-    _save_state(store, st.model_copy(update={"done": [d for d in st.done if d not in ids]}))
+    _update_state(state, lambda st: mark_undone(st, ids))
     typer.echo(f"not done: {', '.join(ids)}")
 
 
@@ -316,8 +317,7 @@ def progress_note(text: Annotated[str, typer.Argument(help="A free-text note.")]
 
     if not text.strip():
         raise _err("error: the note is empty", 2)
-    store = _store(state)
-    _save_state(store, add_note(_load_state(store), text.strip()))
+    _update_state(state, lambda st: add_note(st, text.strip()))
     typer.echo("note saved")
 
 

@@ -11,7 +11,7 @@ from guide_assistant.guidance.answer import Answer, Composer
 from guide_assistant.guidance.checklist import ActivityOut, checklist
 from guide_assistant.guidance.conversation import Conversation, ConversationStore, add_turn, conversation_path
 from guide_assistant.guidance.next_steps import NextActivity, done_steps, next_activities, phase_progress
-from guide_assistant.guidance.state import ProjectState, StateStore, state_path
+from guide_assistant.guidance.state import ProjectState, StateStore, mark_done, mark_undone, state_path
 from guide_assistant.indexing.build import BuildResult, Status, build_index, index_status
 from guide_assistant.kb.load import KnowledgeBase, load_knowledge
 from guide_assistant.retrieval.search import SearchEngine
@@ -77,10 +77,8 @@ class Assistant:
 
     def toggle_step(self, sid: str) -> bool:
         """Tick or un-tick a step; returns whether it is now done. Saved at once."""
-        done = list(self.state.done)
-        now = sid not in done
-        done = [*done, sid] if now else [d for d in done if d != sid]
-        self._save(self.state.model_copy(update={"done": done}))
+        now = sid not in self.state.done
+        self._save((mark_done if now else mark_undone)(self.state, [sid]))
         return now
 
     def set_phase(self, phase: str | None) -> None:

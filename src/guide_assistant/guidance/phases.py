@@ -52,10 +52,12 @@ class PhaseDetector:
     def mentions(self, question: str) -> list[PhaseMention]:
         raw = raw_tokens(question)
         kept = [(i, t) for i, t in enumerate(raw) if fold(t) not in STOP]
+        words = [t for _, t in kept]
+        stemmed = {lang: [fold(s) for s in _stemmer(lang).stemWords(words)] for lang in set(LANG_OF.values())}
         found: dict[int, str] = {}
         taken: set[int] = set()
         for phase, lang, pattern, name in self.patterns:
-            seq = [fold(s) for s in _stemmer(lang).stemWords([t for _, t in kept])]
+            seq = stemmed[lang]
             n = len(pattern)
             for k in range(len(seq) - n + 1):
                 if n == 1 and len(pattern[0]) < MIN_STEM and fold(kept[k][1]) != name:

@@ -84,5 +84,13 @@ class StateStore:
         atomic_write_text(self.path, state.model_dump_json(indent=2))
 
 
+def mark_done(state: ProjectState, ids: list[str]) -> ProjectState:
+    return state.model_copy(update={"done": list(dict.fromkeys([*state.done, *ids]))})
+
+
+def mark_undone(state: ProjectState, ids: list[str]) -> ProjectState:
+    return state.model_copy(update={"done": [d for d in state.done if d not in ids]})
+
+
 def add_note(state: ProjectState, text: str) -> ProjectState:
     return state.model_copy(update={"notes": [*state.notes, Note(at=_now(), text=text)]})

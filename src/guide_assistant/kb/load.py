@@ -141,10 +141,10 @@ class _Loader:
             if obj is not None:
                 self.same_source(doc, obj.source, entry)
                 last = 0
-                for i, p in enumerate(sorted(obj.passages, key=lambda p: p.lines.start)):
-                    self.lines_ok(doc, ("passages", obj.passages.index(p), "lines"), p.lines, text)
+                for i, p in sorted(enumerate(obj.passages), key=lambda t: t[1].lines.start):
+                    self.lines_ok(doc, ("passages", i, "lines"), p.lines, text)
                     if p.lines.start <= last:
-                        self.problems.append(doc.problem(("passages", obj.passages.index(p), "lines"),
+                        self.problems.append(doc.problem(("passages", i, "lines"),
                                                          f"passage lines {p.lines.start}-{p.lines.end} overlap another passage"))
                     last = max(last, p.lines.end)
                 passages = obj
