@@ -32,7 +32,8 @@ def main() -> None:
     ap.add_argument("--score", default=str(ROOT.parent / "shared/eval/score.py"))
     args = ap.parse_args()
     paths = find_paths(ROOT)
-    composer = Composer(load_knowledge(paths), SearchEngine(paths))
+    kb = load_knowledge(paths)
+    composer = Composer(kb, SearchEngine(paths, kb=kb))
     questions = [json.loads(l) for l in open(args.questions, encoding="utf-8") if l.strip()]
     most = 1
     uncovered = 0

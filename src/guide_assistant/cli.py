@@ -382,7 +382,7 @@ def ask_cmd(
     kb = _kb()
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
     st = _load_state(_store(state))
-    answer = Composer(kb, _engine(embedder)).ask(text, phases or None, roles or None, st)
+    answer = Composer(kb, _engine(embedder, kb)).ask(text, phases or None, roles or None, st)
     if json_out:
         _print_json(answer.model_dump(mode="json"))
         return
@@ -446,18 +446,18 @@ def index_status_cmd(json_out: JsonOpt = False, embedder: EmbedderOpt = None) ->
     raise typer.Exit(0 if st.fresh else 1)
 
 
-def _engine(embedder: str | None):
+def _engine(embedder: str | None, kb=None):
     from guide_assistant.indexing.store import IndexError_, IndexMissing
     from guide_assistant.retrieval.search import SearchEngine
 
     paths = _paths()
     try:
-        return SearchEngine(paths, embedder)
+        return SearchEngine(paths, embedder, kb=kb)
     except IndexMissing:
         typer.echo("no index yet: building it (once)...", err=True)
         index_build(full=False, embedder=embedder)
         try:
-            return SearchEngine(paths, embedder)
+            return SearchEngine(paths, embedder, kb=kb)
         except IndexError_ as e:
             raise _err(f"error: {e}", 1) from None
     except IndexError_ as e:
@@ -482,7 +482,7 @@ def search_cmd(
         raise _err("error: give a QUERY or --batch FILE (not both)", 2)
     kb = _kb()
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
-    engine = _engine(embedder)
+    engine = _engine(embedder, kb)
     if batch is not None:
         for n, raw in enumerate(batch, 1):
             try:

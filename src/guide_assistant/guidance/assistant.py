@@ -47,7 +47,7 @@ class Assistant:
 
     def load_engine(self) -> SearchEngine:
         if self._engine is None:
-            self._engine = SearchEngine(self.paths)
+            self._engine = SearchEngine(self.paths, kb=self.kb)
             self._engine.embedder  # load the model now, not at the first question
             self._composer = Composer(self.kb, self._engine)
         return self._engine

@@ -10,8 +10,7 @@ from pydantic import BaseModel
 from guide_assistant.config import Paths
 from guide_assistant.indexing.embedders import Embedder, embedder_spec, load_embedder, spec_id
 from guide_assistant.indexing.store import IndexError_, load_index
-from guide_assistant.kb.schema import GlossaryFile
-from guide_assistant.kb.yamlio import safe_load
+from guide_assistant.kb.load import KnowledgeBase, load_knowledge
 from guide_assistant.retrieval.fusion import ranks, rrf
 from guide_assistant.retrieval.query import clean_question
 from guide_assistant.retrieval.lexical import Glossary, LexicalIndex, doc_tokens, query_tokens
@@ -51,7 +50,8 @@ class Retrieval(BaseModel):
 class SearchEngine:
     """Loads the index once; answers many queries (the embedder is loaded on first dense use)."""
 
-    def __init__(self, paths: Paths, spec: str | None = None, verify: bool = True):
+    def __init__(self, paths: Paths, spec: str | None = None, verify: bool = True, kb: KnowledgeBase | None = None):
+        """``kb``: the loaded knowledge, if the caller has it (else it is loaded here)."""
         self.paths = paths
         self.spec = embedder_spec(spec)
         self.data = load_index(paths.index, verify=verify)
@@ -62,24 +62,14 @@ class SearchEngine:
                 f"rebuild it with `guide-assistant index build --embedder {self.spec}`"
             )
         self.passages = self.data.passages
-        titles = {}
-        try:
-            from guide_assistant.kb.schema import SourcesFile
-
-            reg = SourcesFile.model_validate(safe_load((paths.knowledge / "sources.yaml").read_text(encoding="utf-8")))
-            titles = {s.id: s.title for s in reg.sources}
-        except Exception:  # titles only enrich lexical matching; a broken registry is reported by kb validate
-            titles = {}
+        kb = kb or load_knowledge(paths)
+        titles = {gid: g.entry.title for gid, g in kb.guides.items()}
         self.lexical = LexicalIndex([
             doc_tokens(f"{titles.get(p.source_id, '')} {p.section}\n{p.text}", p.language, " ".join(p.titles) + " " + p.english)
             for p in self.passages
         ])
         self.owner = np.asarray(self.data.view_owner, dtype=np.int64)
-        try:
-            glossary = GlossaryFile.model_validate(safe_load((paths.knowledge / "glossary.yaml").read_text(encoding="utf-8")))
-            self.glossary: Glossary | None = Glossary(glossary)
-        except Exception:  # search still works without expansion; kb validate reports the file
-            self.glossary = None
+        self.glossary = Glossary(kb.glossary)
         self._embedder: Embedder | None = None
 
     @property
