@@ -136,15 +136,11 @@ class _Cutter:
                 out.append(f"Roles for {act.title} (HUKI): " + "; ".join(parts) + ".")
         return " ".join(out)
 
-    def readable(self, start: int, end: int, keep: set[int]) -> str:
-        return self.guide.cleaner.readable(self.guide.text.span(start, end), start,
-                                           lambda n, raw: n in keep or not raw.strip())
-
     def section(self, sec: Section) -> None:
         all_lines = sorted({n for s in sec.walk() for n in s.content} | {s.line_start for s in sec.walk() if s.level > 0})
         fixed = any(self.fix_at(n) for n in all_lines)
         if sec.children and all_lines and not fixed:
-            text = self.readable(all_lines[0], all_lines[-1], set(all_lines))
+            text = self.guide.readable(all_lines[0], all_lines[-1], set(all_lines))
             if len(text) <= MAX_CHARS:
                 self.emit(sec, all_lines[0], all_lines[-1], text)
                 return
@@ -170,7 +166,7 @@ class _Cutter:
                 block = [n for n in block if not self.fix_at(n)]
                 if not block:
                     continue
-            units.append((block[0], block[-1], self.readable(block[0], block[-1], set(block))))
+            units.append((block[0], block[-1], self.guide.readable(block[0], block[-1], set(block))))
         buf: list[tuple[int, int, str]] = []
         for unit in units:
             size = sum(len(u[2]) for u in buf)

@@ -43,8 +43,12 @@ class Guide:
         root, _ = parse(self.entry.parser, self.entry.file, self.entry.title, self.text.lines, self.cleaner)
         return root
 
-    def readable(self, start: int, end: int) -> str:
-        return self.cleaner.readable(self.text.span(start, end), start)
+    def readable(self, start: int, end: int, keep: set[int] | None = None) -> str:
+        """Readable text of lines start..end; with ``keep``, only those lines (blank lines
+        are always kept, as paragraph breaks), e.g. a section's own content."""
+        if keep is None:
+            return self.cleaner.readable(self.text.span(start, end), start)
+        return self.cleaner.readable(self.text.span(start, end), start, lambda n, raw: n in keep or not raw.strip())
 
     def cleaned_span(self, start: int, end: int) -> str:
         """The cited raw lines with OCR words fixed (no hand-fixed passages): what fidelity checks."""

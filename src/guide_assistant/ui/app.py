@@ -380,9 +380,7 @@ class GuideApp(App[None]):
             parent = stack.get(sec.level - 1, outline.root)
             node = parent.add(Text(sec.title), data={"line": sec.line_start}, expand=sec.level < 2)
             stack[sec.level] = node
-            own = [n for n in sec.content]
-            text = guide.cleaner.readable(guide.text.lines[sec.line_start - 1: sec.line_end], sec.line_start,
-                                          lambda n, raw, own=set(own): n in own or not raw.strip()) if own else ""
+            text = guide.readable(sec.line_start, sec.line_end, set(sec.content)) if sec.content else ""
             block = Static(Text(f"{sec.path_text}  [{sec.line_start}–{sec.line_end}]\n", style="bold") + Text(text),
                            classes="guide-block", id=f"sec-{sec.line_start}")
             block.plain = text  # type: ignore[attr-defined]
