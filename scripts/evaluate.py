@@ -3,8 +3,8 @@
 
 Usage: python scripts/evaluate.py [QUESTIONS.jsonl] [--score PATH/TO/score.py] [--k 1,3,5,10]
 Defaults: ../shared/eval/dev-questions.jsonl and ../shared/eval/score.py beside this repository.
-The search runs in-process (one engine for all questions); the output is the same
-JSON lines that `guide-assistant search --batch FILE --json` prints.
+The search runs in-process (one engine for all questions, with the question understanding
+as `search` uses it); the output is the same JSON lines that `guide-assistant search --batch FILE --json` prints.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from guide_assistant.config import find_paths  # noqa: E402
+from guide_assistant.guidance.understanding import Understander  # noqa: E402
+from guide_assistant.kb.load import load_knowledge  # noqa: E402
 from guide_assistant.retrieval.search import SearchEngine  # noqa: E402
 
 
@@ -32,11 +34,14 @@ def main() -> None:
     ap.add_argument("--only-all", action="store_true", help="print only the 'all' row of each mode")
     args = ap.parse_args()
     questions = [json.loads(l) for l in open(args.questions, encoding="utf-8") if l.strip()]
-    engine = SearchEngine(find_paths(ROOT))
+    paths = find_paths(ROOT)
+    kb = load_knowledge(paths)
+    engine = SearchEngine(paths, kb=kb)
+    understander = Understander(kb)  # as `search` does: the understood phase and intent as preferences
     for mode in args.modes.split(","):
         with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as out:
             for q in questions:
-                hits = engine.search(q["question"], 10, mode)  # type: ignore[arg-type]
+                hits = engine.search(q["question"], 10, mode, prefer=understander.preference(q["question"]))  # type: ignore[arg-type]
                 out.write(json.dumps({"id": q["id"], "hits": [h.model_dump() for h in hits]}, ensure_ascii=False) + "\n")
         res = subprocess.run([sys.executable, args.score, args.questions, out.name, "--k", args.k,
                               "--sources", str(ROOT / "knowledge/sources")], capture_output=True, text=True)

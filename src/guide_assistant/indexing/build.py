@@ -19,6 +19,7 @@ from filelock import FileLock, Timeout
 
 from guide_assistant.config import Paths
 from guide_assistant.indexing.embedders import embedder_spec, load_embedder, spec_id
+from guide_assistant.indexing.items import build_items
 from guide_assistant.indexing.passages import MAX_CHARS, build_passages, view_hash
 from guide_assistant.indexing.store import (
     SCHEMA_VERSION,
@@ -35,11 +36,12 @@ from guide_assistant.kb.load import load_knowledge
 def _code_fingerprint() -> str:
     """A hash of the code that turns knowledge into passages (parsers, cleanup, cutting),
     so that changing that code makes the index stale just as changing knowledge does."""
+    import guide_assistant.indexing.items as items_mod
     import guide_assistant.indexing.passages as passages_mod
     import guide_assistant.kb as kb_pkg
 
     kb_dir = Path(kb_pkg.__file__).parent
-    files = [Path(passages_mod.__file__), kb_dir / "cleanup.py", kb_dir / "sections.py", kb_dir / "textnorm.py",
+    files = [Path(passages_mod.__file__), Path(items_mod.__file__), kb_dir / "cleanup.py", kb_dir / "sections.py", kb_dir / "textnorm.py",
              *sorted((kb_dir / "parsers").glob("*.py"))]
     h = hashlib.sha256()
     for f in files:
@@ -155,11 +157,11 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, sta
         except IndexError_:
             previous = None
     if previous is not None and not staleness(paths, previous.manifest, eid):
-        n = len(previous.records)
+        n = sum(r.passage.kind == "passage" for r in previous.records)
         return BuildResult(n, 0, previous.vectors.ntotal, time.perf_counter() - started, unchanged=True, folder=previous.folder)
     kb = load_knowledge(paths)
     titles = {g.entry.id: g.entry.title for g in kb.guides.values()}
-    passages = build_passages(kb)
+    passages = build_passages(kb) + build_items(kb)
     views = [p.views(titles[p.source_id]) for p in passages]
     records = [PassageRecord(passage=p, view_hashes=[view_hash(v) for v in vs]) for p, vs in zip(passages, views)]
     flat = [(h, v) for r, vs in zip(records, views) for h, v in zip(r.view_hashes, vs)]
@@ -178,7 +180,7 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, sta
         if progress is True:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(todo), desc="embedding passages", unit="text", file=sys.stderr)
+            bar = tqdm(total=len(todo), desc="embedding passages and items", unit="text", file=sys.stderr)
         for k in range(0, len(todo), BATCH):
             batch = todo[k : k + BATCH]
             for h, v in zip(batch, embedder.embed_passages([texts[h] for h in batch])):
@@ -194,9 +196,10 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, sta
         schema_version=SCHEMA_VERSION, passage_version=PASSAGE_VERSION, embedder_id=eid, dim=int(vectors.shape[1]) if len(vectors) else dim,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 2),
-        counts={"passages": len(records), "sources": len(kb.guides), "activities": len(kb.activities),
+        counts={"passages": sum(p.kind == "passage" for p in passages), "items": sum(p.kind != "passage" for p in passages),
+                "sources": len(kb.guides), "activities": len(kb.activities),
                 "views": len(flat), "embedded": len(todo), "reused": len(flat) - len(todo)},
         sources=source_hashes(paths), knowledge=knowledge_hashes(paths), files={},
     )
     folder = write_index(paths.index, manifest, records, vectors)
-    return BuildResult(len(records), len(todo), len(flat) - len(todo), time.perf_counter() - started, folder=folder)
+    return BuildResult(manifest.counts["passages"], len(todo), len(flat) - len(todo), time.perf_counter() - started, folder=folder)

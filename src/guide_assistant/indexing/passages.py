@@ -39,12 +39,16 @@ class Passage(BaseModel):
     titles: list[str]
     text: str
     english: str = ""  # the English text of the structured items on these lines
+    kind: str = "passage"  # or an item unit (indexing/items.py): step, deliverable, decision, roles, tool, summary
+    detail: str = ""  # a step's kind (do, advice, ...) or "question" for a decision's question
 
     def views(self, guide_title: str) -> list[str]:
         """What the dense retriever embeds: the readable text, and (where the structured
         knowledge has it) the English rendering of the same lines, each under a header
         saying where it stands (guide, section, English activity titles)."""
         head = " | ".join([guide_title, self.section, *self.titles])
+        if self.kind != "passage":  # an item: one view with the English text and the guide's wording
+            return [f"{head}\n{self.english}\n{self.text}"]
         out = [f"{head}\n{self.text}"]
         if self.english:
             out.append(f"{head}\n{self.english}")

@@ -8,19 +8,39 @@ import numpy as np
 from pydantic import BaseModel
 
 from guide_assistant.config import Paths
+from guide_assistant.indexing.passages import Passage
 from guide_assistant.indexing.embedders import Embedder, embedder_spec, load_embedder, spec_id
 from guide_assistant.indexing.store import IndexError_, load_index
 from guide_assistant.kb.load import KnowledgeBase, load_knowledge
-from guide_assistant.retrieval.fusion import ranks, rrf
 from guide_assistant.retrieval.query import clean_question
 from guide_assistant.retrieval.lexical import Glossary, LexicalIndex, doc_tokens, query_tokens
 
 Mode = Literal["hybrid", "dense", "lexical"]
-DENSE_WEIGHT = 1.0
-LEXICAL_WEIGHT = 1.0
+# Hybrid = dense similarity + LEXICAL_WEIGHT x BM25 normalised by the query's best BM25.
+# Swept with scripts/sweep_fusion.py against rank fusion (RRF): score fusion with the items'
+# similarity lifting their passages ranks best, and is flat for weights 0.01-0.05.
+LEXICAL_WEIGHT = 0.02
+PHASE_PREFERENCE = 0.005
+KIND_PREFERENCE = 0.005
+
+
+class Preference(BaseModel):
+    """What the question understanding adds to a search: the phase it is about (also from
+    'before/after X') and the kind of item it wants (deliverable, decision, roles)."""
+
+    phases: list[str] = []
+    kind: str | None = None
+
+
+def fuse(dense: np.ndarray, lexical: np.ndarray, weight: float = LEXICAL_WEIGHT) -> np.ndarray:
+    top = float(lexical.max()) if len(lexical) else 0.0
+    return dense + (weight * lexical / top if top > 0 else 0.0)
 
 
 class Hit(BaseModel):
+    """A search result or a citation (contracts.md); ``kind`` says what it is: a passage or
+    one structured item (step, deliverable, decision, roles, tool, summary)."""
+
     source: str
     line_start: int
     line_end: int
@@ -33,6 +53,17 @@ class Hit(BaseModel):
     language: str = ""
     activities: list[str] = []
     titles: list[str] = []
+    kind: str = "passage"
+    english: str = ""  # an item's English text ("" for passages)
+    detail: str = ""  # a step's kind, or "question" for a decision's question
+    unit: str = ""  # the unit id: "<source-id>:<lines>" for a passage, "<activity>#<item>" for an item
+
+
+def unit_hit(p: Passage, score: float) -> Hit:
+    return Hit(source=p.source, line_start=p.line_start, line_end=p.line_end, score=round(float(score), 5),
+               section=p.section, phases=p.phases, roles=p.roles, text=p.text, tracks=p.tracks, language=p.language,
+               activities=p.activities, titles=p.titles, kind=p.kind, english=p.english if p.kind != "passage" else "",
+               detail=p.detail, unit=p.id)
 
 
 class EmbedderMismatch(IndexError_):
@@ -61,14 +92,35 @@ class SearchEngine:
                 f"the index was built with embedder {self.data.manifest.embedder_id}, but {wanted} was asked for; "
                 f"rebuild it with `guide-assistant index build --embedder {self.spec}`"
             )
-        self.passages = self.data.passages
+        units = self.data.passages  # passages and item units, in the order of their vectors' owners
+        self.passage_idx = np.asarray([i for i, u in enumerate(units) if u.kind == "passage"], dtype=np.int64)
+        self.item_idx = np.asarray([i for i, u in enumerate(units) if u.kind != "passage"], dtype=np.int64)
+        self.passages = [units[i] for i in self.passage_idx]
+        self.items = [units[i] for i in self.item_idx]
+        self.n_units = len(units)
+        self.unit_index = {u.id: i for i, u in enumerate(units)}
         kb = kb or load_knowledge(paths)
         titles = {gid: g.entry.title for gid, g in kb.guides.items()}
         self.lexical = LexicalIndex([
             doc_tokens(f"{titles.get(p.source_id, '')} {p.section}\n{p.text}", p.language, " ".join(p.titles) + " " + p.english)
             for p in self.passages
         ])
+        self.item_lexical = LexicalIndex([
+            doc_tokens(f"{p.section}\n{p.text}", p.language, " ".join(p.titles) + " " + p.english) for p in self.items
+        ])
         self.owner = np.asarray(self.data.view_owner, dtype=np.int64)
+        # which passage holds each item (same source, the item's lines inside the passage's)
+        holder = {}
+        for j, it in enumerate(self.items):
+            for i, p in enumerate(self.passages):
+                if p.source == it.source and p.line_start <= it.line_start and it.line_end <= p.line_end:
+                    holder[j] = i
+                    break
+        self.item_holder = np.asarray([holder.get(j, -1) for j in range(len(self.items))], dtype=np.int64)
+        self.held_kinds: list[set[str]] = [set() for _ in self.passages]
+        for j, i in holder.items():
+            self.held_kinds[i].add(self.items[j].kind)
+        self._last_query: tuple[str, np.ndarray] | None = None
         self.glossary = Glossary(kb.glossary)
         self._embedder: Embedder | None = None
 
@@ -91,48 +143,84 @@ class SearchEngine:
                 ok[i] = False
         return ok
 
-    def dense_scores(self, question: str) -> np.ndarray:
-        """Best cosine similarity of the question with any view of each passage."""
+    def unit_dense_scores(self, question: str) -> np.ndarray:
+        """Best cosine similarity of the question with any view of each unit (passages and
+        items); the last question's scores are kept, since ``ask`` reads both kinds."""
+        if self._last_query is not None and self._last_query[0] == question:
+            return self._last_query[1]
         q = self.embedder.embed_queries([question])
         n = self.data.vectors.ntotal
         scores, idx = self.data.vectors.search(q, n)
-        out = np.full(len(self.passages), -1.0, dtype=np.float32)
+        out = np.full(self.n_units, -1.0, dtype=np.float32)
         np.maximum.at(out, self.owner[idx[0]], scores[0])
+        self._last_query = (question, out)
         return out
+
+    def unit_dense(self, question: str, unit_id: str) -> float:
+        """The dense similarity of one unit (passage or item) to the question."""
+        i = self.unit_index.get(unit_id)
+        return float(self.unit_dense_scores(question)[i]) if i is not None else -1.0
+
+    def dense_scores(self, question: str) -> np.ndarray:
+        """Best cosine similarity of the question with any view of each passage."""
+        return self.unit_dense_scores(question)[self.passage_idx]
+
+    def item_lift(self, question: str) -> np.ndarray:
+        """For each passage, the best dense similarity of an item it holds (-1 if none)."""
+        dense = self.unit_dense_scores(question)[self.item_idx]
+        out = np.full(len(self.passages), -1.0, dtype=np.float32)
+        held = self.item_holder >= 0
+        np.maximum.at(out, self.item_holder[held], dense[held])
+        return out
+
+    def item_scores(self, question: str, tokens: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Dense similarity and BM25 score of every item unit (``self.items``)."""
+        dense = self.unit_dense_scores(question)[self.item_idx]
+        lexical = self.item_lexical.scores(tokens if tokens is not None else query_tokens(question, self.glossary))
+        return dense, lexical
 
     def lexical_scores(self, question: str) -> np.ndarray:
         return self.lexical.scores(query_tokens(question, self.glossary))
 
     def search(self, question: str, top_k: int = 10, mode: Mode = "hybrid", phases: list[str] | None = None,
                roles: list[str] | None = None, sources: list[str] | None = None,
-               languages: list[str] | None = None) -> list[Hit]:
-        return self.retrieve(question, top_k, mode, phases, roles, sources, languages).hits
+               languages: list[str] | None = None, prefer: "Preference | None" = None) -> list[Hit]:
+        return self.retrieve(question, top_k, mode, phases, roles, sources, languages, prefer).hits
 
     def retrieve(self, question: str, top_k: int = 10, mode: Mode = "hybrid", phases: list[str] | None = None,
                  roles: list[str] | None = None, sources: list[str] | None = None,
-                 languages: list[str] | None = None) -> Retrieval:
+                 languages: list[str] | None = None, prefer: Preference | None = None) -> Retrieval:
+        """Passages ranked for the question. ``phases`` etc. filter; ``prefer`` (from the
+        question understanding) lifts passages of the understood phase and kind a little."""
         question, _ = clean_question(question)
         if not question or not self.passages:
             return Retrieval(hits=[])
         allowed = self._allowed(phases, roles, sources, languages)
-        dense = self.dense_scores(question) if mode != "lexical" else np.zeros(len(self.passages), np.float32)
-        lexical = self.lexical_scores(question) if mode != "dense" else np.zeros(len(self.passages), np.float32)
+        zeros = np.zeros(len(self.passages), np.float32)
+        # dense: the best of the passage's own views and the items it holds
+        dense = np.maximum(self.dense_scores(question), self.item_lift(question)) if mode != "lexical" else zeros
+        lexical = self.lexical_scores(question) if mode != "dense" else zeros
         if mode == "dense":
-            final = np.where(allowed, dense, -np.inf)
-            order = [i for i in np.argsort(-final, kind="stable") if allowed[i]]
+            final = dense.copy()
         elif mode == "lexical":
-            final = np.where(allowed, lexical, -np.inf)
-            order = [i for i in np.argsort(-final, kind="stable") if allowed[i] and lexical[i] > 0]
+            final = lexical.copy()
         else:
-            # dense similarities are in [-1, 1]; shifted so every allowed passage has a rank
-            final = rrf([(ranks(dense + 2.0, allowed), DENSE_WEIGHT), (ranks(lexical, allowed), LEXICAL_WEIGHT)])
-            order = [i for i in np.argsort(-final, kind="stable") if allowed[i] and final[i] > 0]
-        hits = []
-        for i in order[:top_k]:
-            p = self.passages[i]
-            hits.append(Hit(source=p.source, line_start=p.line_start, line_end=p.line_end, score=round(float(final[i]), 5),
-                            section=p.section, phases=p.phases, roles=p.roles, text=p.text, tracks=p.tracks,
-                            language=p.language, activities=p.activities, titles=p.titles))
+            final = fuse(dense, lexical)
+        if prefer is not None and mode == "hybrid":
+            final += self.preference(prefer)
+        final = np.where(allowed, final, -np.inf)
+        keep = allowed & (lexical > 0) if mode == "lexical" else allowed
+        order = [i for i in np.argsort(-final, kind="stable") if keep[i]]
+        hits = [unit_hit(self.passages[i], final[i]) for i in order[:top_k]]
         top_d = float(dense[allowed].max()) if allowed.any() and mode != "lexical" else 0.0
         top_l = float(lexical[allowed].max()) if allowed.any() and mode != "dense" else 0.0
         return Retrieval(hits=hits, top_dense=top_d, top_lexical=top_l)
+
+    def preference(self, prefer: Preference) -> np.ndarray:
+        out = np.zeros(len(self.passages), np.float32)
+        for i, p in enumerate(self.passages):
+            if prefer.phases and set(prefer.phases) & set(p.phases):
+                out[i] += PHASE_PREFERENCE
+            if prefer.kind and prefer.kind in self.held_kinds[i]:
+                out[i] += KIND_PREFERENCE
+        return out
