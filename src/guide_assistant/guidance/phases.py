@@ -1,92 +1,167 @@
-"""Which phase(s) a question is about: named phases and relative phrases.
+"""Which phase(s) a question is about: named phases, named events, and relative phrases.
 
-Phase names and aliases (en/sv/no, from knowledge/phases.yaml) are found in the
-question by their stems, stop words aside ("after the contract is signed" finds "contract
-signed"). A 'before' word in front of a phase means the phase before it ("innan vi
-annonserar" -> prepare); an 'after' word means the phase after it ("etter
-implementering" -> operate).
+Everything the detector knows is data: the phase names and aliases (en/sv/no) in
+``knowledge/phases.yaml`` and the events and relation words in ``knowledge/events.yaml``.
+A phase name counts as an event whose 'before' is the phase before it and whose 'after'
+is the phase after it ("before tendering" -> prepare, "etter implementering" -> operate);
+an event says for itself where a project stands before, during and after it ("after the
+contract is signed" -> implement, "before the broad rollout" -> implement, because the
+test period comes first).
+
+Names are matched by their stems, stop words aside ("after the contract is signed" finds
+"contract signed"). The relation word that stands nearest before a mention (within a few
+words) gives the relation; relation words are never part of a name, so the Swedish
+preposition "inför" is not read as "införande".
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from guide_assistant.kb.load import KnowledgeBase
-from guide_assistant.retrieval.lexical import STOP, _stemmer, raw_tokens
 from guide_assistant.kb.textnorm import fold
+from guide_assistant.retrieval.lexical import STOP, _stemmer, raw_tokens
 
-BEFORE = {"before", "prior", "ahead", "innan", "före", "inför", "förrän", "før", "forut", "forkant", "until", "tills"}
-AFTER = {"after", "once", "following", "afterwards", "efter", "sedan", "etter", "etterpå", "since"}
 LANG_OF = {"en": "en", "sv": "sv", "no": "nb"}
-WINDOW = 6
-MIN_STEM = 5  # one-word aliases with shorter stems must match the whole word  # how many words a before/after word may stand from the phase it qualifies
+WINDOW = 6  # how many words a relation word may stand before the name it qualifies
+MIN_STEM = 5  # one-word names with shorter stems must match the whole word
+RELATIONS = ("before", "after", "during")
+_COMPOUND = re.compile(r"^(.{5,}?)s?(?:fas|fase|fasen|faser|fasene|phase|plan|planen|planer)$")
 
 
 @dataclass(frozen=True)
-class PhaseMention:
-    phase: str
+class Mention:
+    phase: str  # the phase the question is about, relation applied
     position: int
-    relation: str  # "is" | "before" | "after"
+    relation: str  # "is" | "before" | "after" | "during"
+    name: str  # what was matched: a phase id or an event id
+    length: int = 1  # how many words the matched name has
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    target: str  # phase id or event id
+    lang: str
+    stems: tuple[str, ...]
+    folded: str
+    mapping: dict  # relation -> phase
 
 
 class PhaseDetector:
     def __init__(self, kb: KnowledgeBase):
         self.order = {p.id: p.order for p in kb.phases.phases}
         self.by_order = {p.order: p.id for p in kb.phases.phases}
-        self.patterns: list[tuple[str, str, tuple[str, ...], str]] = []  # (phase, stem lang, stems, folded name)
+        self.patterns: list[_Pattern] = []
+        for e in kb.events.events:  # events first: on a tie with a phase alias the event's mapping holds
+            during = e.during or e.before or e.after
+            mapping = {"is": during, "during": during, "before": e.before or during, "after": e.after or during}
+            self._add(e.id, mapping, {f: getattr(e.names, f) for f in LANG_OF})
         for p in kb.phases.phases:
-            for field, lang in LANG_OF.items():
-                names = [getattr(p.name, field), *getattr(p.aliases, field)]
-                for name in names:
-                    stems = self._stems(name, lang)
-                    if stems:
-                        self.patterns.append((p.id, lang, stems, fold(name.strip())))
-        # longer phrases first, so 'inför upphandling' wins over 'upphandling'
-        self.patterns.sort(key=lambda t: -len(t[2]))
+            prev, nxt = self.by_order.get(p.order - 1, p.id), self.by_order.get(p.order + 1, p.id)
+            mapping = {"is": p.id, "during": p.id, "before": prev, "after": nxt}
+            self._add(p.id, mapping, {f: [getattr(p.name, f), *getattr(p.aliases, f)] for f in LANG_OF})
+        # longer names first, so 'inför upphandling' wins over 'upphandling' (stable: events stay first on a tie)
+        self.patterns.sort(key=lambda t: -len(t.stems))
+        self.single = {(t.lang, t.stems[0]) for t in self.patterns if len(t.stems) == 1}
+        self.relation_words: dict[str, list[tuple[tuple[str, ...], str]]] = {f: [] for f in LANG_OF}
+        for rel in RELATIONS:
+            words = getattr(kb.events.relations, rel)
+            for f in LANG_OF:
+                for phrase in getattr(words, f):
+                    toks = tuple(t.casefold() for t in raw_tokens(phrase))
+                    if toks:
+                        self.relation_words[f].append((toks, rel))
+        for f in LANG_OF:
+            self.relation_words[f].sort(key=lambda t: -len(t[0]))
+
+    def _add(self, target: str, mapping: dict, names: dict[str, list[str]]) -> None:
+        for field, lang in LANG_OF.items():
+            for name in names[field]:
+                stems = self._stems(name, lang)
+                if stems:
+                    self.patterns.append(_Pattern(target, lang, stems, fold(name.strip()), mapping))
 
     @staticmethod
     def _stems(text: str, lang: str) -> tuple[str, ...]:
         tokens = [t for t in raw_tokens(text) if fold(t) not in STOP]
         return tuple(fold(s) for s in _stemmer(lang).stemWords(tokens))
 
-    def mentions(self, question: str) -> list[PhaseMention]:
-        raw = raw_tokens(question)
-        kept = [(i, t) for i, t in enumerate(raw) if fold(t) not in STOP]
-        words = [t for _, t in kept]
-        stemmed = {lang: [fold(s) for s in _stemmer(lang).stemWords(words)] for lang in set(LANG_OF.values())}
+    def relations(self, raw: list[str], language: str) -> dict[int, str]:
+        """Positions of relation words (first token of each phrase) in the question. Only
+        the question's own language and English are read: Norwegian 'før' is 'before', but
+        Swedish 'för' is 'for', and 'under' is 'during' only in Swedish and Norwegian."""
+        lowered = [t.casefold() for t in raw]
         found: dict[int, str] = {}
         taken: set[int] = set()
-        for phase, lang, pattern, name in self.patterns:
-            seq = stemmed[lang]
-            n = len(pattern)
+        for lang in dict.fromkeys((language, "en")):
+            for toks, rel in self.relation_words.get(lang, []):
+                n = len(toks)
+                for k in range(len(lowered) - n + 1):
+                    if tuple(lowered[k : k + n]) == toks and not taken & set(range(k, k + n)):
+                        found[k] = rel
+                        taken |= set(range(k, k + n))
+        return found
+
+    def mentions(self, question: str, language: str = "en") -> list[Mention]:
+        raw = raw_tokens(question)
+        relations = self.relations(raw, language)
+        relation_pos = {k for k in relations}
+        kept = [(i, t) for i, t in enumerate(raw) if fold(t) not in STOP and i not in relation_pos]
+        words = [t for _, t in kept]
+        stemmed = {lang: [self._head(fold(s), lang) for s in _stemmer(lang).stemWords(words)] for lang in set(LANG_OF.values())}
+        found: dict[int, _Pattern] = {}
+        taken: set[int] = set()
+        for pat in self.patterns:
+            seq = stemmed[pat.lang]
+            n = len(pat.stems)
             for k in range(len(seq) - n + 1):
-                if n == 1 and len(pattern[0]) < MIN_STEM and fold(kept[k][1]) != name:
+                if n == 1 and len(pat.stems[0]) < MIN_STEM and fold(kept[k][1]) != pat.folded:
                     continue  # a short stem ('plan' from 'planera') only matches the word itself
-                if tuple(seq[k : k + n]) == pattern and not taken & set(range(k, k + n)):
-                    found[kept[k][0]] = phase
+                if tuple(seq[k : k + n]) == pat.stems and not taken & set(range(k, k + n)):
+                    found[kept[k][0]] = pat
                     taken |= set(range(k, k + n))
         out = []
-        for pos, phase in sorted(found.items()):
+        for pos, pat in sorted(found.items()):
             relation = "is"
-            for j in range(max(0, pos - WINDOW), pos):
-                w = raw[j].casefold()  # not folded: Norwegian 'før' (before) is not Swedish 'för' (for)
-                if w in BEFORE:
-                    relation = "before"
-                elif w in AFTER:
-                    relation = "after"
-            out.append(PhaseMention(phase, pos, relation))
+            near = [k for k in relations if pos - WINDOW <= k < pos]
+            if near:
+                relation = relations[max(near)]
+            out.append(Mention(pat.mapping[relation], pos, relation, pat.target, len(pat.stems)))
         return out
 
-    def phases(self, question: str) -> list[str]:
-        """The phases the question is about, in canonical order; empty if it names none."""
-        result: list[str] = []
-        for m in self.mentions(question):
-            o = self.order[m.phase]
-            if m.relation == "before":
-                o = max(1, o - 1)
-            elif m.relation == "after":
-                o = min(7, o + 1)
-            phase = self.by_order[o]
-            if phase not in result:
-                result.append(phase)
-        return sorted(result, key=self.order.__getitem__)
+    def _head(self, stem: str, lang: str) -> str:
+        """A compound of a phase word and 'phase' or 'plan' stands for the phase word
+        ('implementeringsfasen', 'implementeringsplan' -> 'implementering'), unless the
+        compound is itself a name ('prosjektplan')."""
+        if (lang, stem) in self.single:
+            return stem
+        m = _COMPOUND.match(stem)
+        if m:
+            head = fold(_stemmer(lang).stemWord(m.group(1)))
+            if (lang, head) in self.single:
+                return head
+        return stem
+
+    def phases(self, question: str, language: str = "en") -> list[str]:
+        """The phases the question is about, in canonical order; empty if it names none.
+
+        Where the question qualifies a mention ("before X", "after X", "during X"), those
+        mentions decide: "during the test period before the broad rollout" is one phase.
+        """
+        mentions = self.mentions(question, language)
+        related = [m for m in mentions if m.relation != "is"]
+        if related:
+            result = list(dict.fromkeys(m.phase for m in related))
+            return sorted(result, key=self.order.__getitem__)
+        if not mentions:
+            return []
+        # named without a relation: the most specific name (most words), then the last one
+        # ('when should we plan archiving and decommissioning' is about decommissioning)
+        best = max(mentions, key=lambda m: (m.length, m.position))
+        return [best.phase]
+
+    def relation(self, question: str, language: str = "en") -> str | None:
+        """The relation of the question to the phase it names, if any: before / after / during."""
+        rel = [m.relation for m in self.mentions(question, language) if m.relation != "is"]
+        return rel[0] if rel else None

@@ -12,8 +12,11 @@ from guide_assistant.kb.cleanup import Cleaner
 from guide_assistant.kb.errors import KnowledgeError, KnowledgeProblem
 from guide_assistant.kb.parsers import parse
 from guide_assistant.kb.schema import (
+    Aliases,
     ActivitiesFile,
     Activity,
+    EventsFile,
+    RelationWords,
     GlossaryFile,
     Item,
     Lines,
@@ -62,6 +65,8 @@ class KnowledgeBase:
     phases: PhasesFile
     roles: RolesFile
     glossary: GlossaryFile
+    events: EventsFile = field(default_factory=lambda: EventsFile(relations=RelationWords(
+        before=Aliases(), after=Aliases(), during=Aliases())))
 
     def guide_for_file(self, file: str) -> Guide:
         for g in self.guides.values():
@@ -108,6 +113,11 @@ class _Loader:
         phases, phases_doc = self.model(k / "phases.yaml", PhasesFile)
         roles, roles_doc = self.model(k / "roles.yaml", RolesFile)
         glossary, gl_doc = self.model(k / "glossary.yaml", GlossaryFile)
+        events = None
+        if (k / "events.yaml").exists():
+            events, ev_doc = self.model(k / "events.yaml", EventsFile)
+            if events is not None:
+                self.duplicates(ev_doc, [(("events", i, "id"), e.id) for i, e in enumerate(events.events)], "event")
         guides: dict[str, Guide] = {}
         if reg is not None:
             self.duplicates(reg_doc, [(("sources", i, "id"), s.id) for i, s in enumerate(reg.sources)], "source")
@@ -128,7 +138,10 @@ class _Loader:
         self.load_activities(guides, role_ids)
         if reg is None or phases is None or roles is None or glossary is None:
             return None
-        return KnowledgeBase(self.paths, guides, phases, roles, glossary)
+        kb = KnowledgeBase(self.paths, guides, phases, roles, glossary)
+        if events is not None:
+            kb.events = events
+        return kb
 
     def cleaner(self, entry: SourceEntry, text: SourceText) -> Cleaner:
         words = WordFixesFile(source=entry.file)

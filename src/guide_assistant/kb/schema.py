@@ -64,6 +64,7 @@ class SourceEntry(Strict):
     origin: str = Field(description="where the text says it comes from, in its own words")
     ocr: bool
     parser: Literal["skr_web", "pdf_text", "veien_ocr", "fardplan_ocr"]
+    huki: bool = Field(default=False, description="the guide gives HUKI role lists (only then are role letters shown)")
 
     @field_validator("file")
     @classmethod
@@ -128,6 +129,42 @@ class PhasesFile(Strict):
     phases: list[PhaseEntry]
     tracks: list[TrackEntry]
     crosswalk: list[CrosswalkEntry]
+
+
+# --- events.yaml ----------------------------------------------------------
+
+
+class RelationWords(Strict):
+    """Words and phrases that put a question before, after or during an event or phase."""
+
+    before: Aliases
+    after: Aliases
+    during: Aliases
+
+
+class EventEntry(Strict):
+    """A project event ('the contract is signed') and the phase a project is in before it,
+    during it (or when it is named on its own) and after it."""
+
+    id: str = Field(pattern=ID_RE)
+    names: Aliases
+    before: PhaseId | None = None
+    during: PhaseId | None = None
+    after: PhaseId | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _mapped(self) -> "EventEntry":
+        if not (self.before or self.during or self.after):
+            raise ValueError("an event needs at least one of before, during, after")
+        if not (self.names.en or self.names.sv or self.names.no):
+            raise ValueError("an event needs at least one name")
+        return self
+
+
+class EventsFile(Strict):
+    relations: RelationWords
+    events: list[EventEntry] = []
 
 
 # --- roles.yaml -----------------------------------------------------------
