@@ -109,17 +109,24 @@ def kb_validate(
 
 @kb_app.command("quality")
 def kb_quality(json_out: JsonOpt = False) -> None:
-    """Share of words that the Swedish/Norwegian word list does not know, before and after cleanup."""
+    """Share of words the Swedish/Norwegian word list does not know, and of words that are
+    OCR garble (hunspell check), before and after cleanup."""
+    from guide_assistant.kb.garble import DictionaryMissing
     from guide_assistant.kb.quality import measure
 
     kb = _kb()
-    rows = [measure(g) for g in kb.guides.values()]
+    try:
+        rows = [measure(g) for g in kb.guides.values()]
+    except DictionaryMissing as e:
+        raise _err(f"error: {e}", 1) from None
     if json_out:
         _print_json([r.__dict__ for r in rows])
         return
-    typer.echo(f"{'source':55} {'words':>7} {'unknown before':>15} {'unknown after':>14}")
+    typer.echo(f"{'source':55} {'words':>7} {'unknown before':>15} {'unknown after':>14}"
+               f" {'garbled before':>15} {'garbled after':>14}")
     for r in rows:
-        typer.echo(f"{r.source:55} {r.words_before:7d} {r.unknown_before:15.1%} {r.unknown_after:14.1%}")
+        typer.echo(f"{r.source:55} {r.words_before:7d} {r.unknown_before:15.1%} {r.unknown_after:14.1%}"
+                   f" {r.garbled_before:15.2%} {r.garbled_after:14.2%}")
 
 
 @kb_app.command("sections")
@@ -365,10 +372,19 @@ def ask_cmd(
     role: RoleOpt = None,
     json_out: JsonOpt = False,
     state: StateOpt = None,
+    continue_: Annotated[bool, typer.Option("--continue", "-c", help="Continue the latest conversation: 'that / det / den' refer to its last answer.")] = False,
+    conversation: Annotated[Optional[str], typer.Option("--conversation", help="Continue the conversation with this id (see `ask --json`: conversation_id).")] = None,
+    originals: Annotated[bool, typer.Option("--originals", help="Show the guides' own wording beside the English text of each item.")] = False,
+    chat: Annotated[Optional[Path], typer.Option("--chat", help="The conversation store (JSON); env GUIDE_ASSISTANT_CHAT.", hidden=True)] = None,
     embedder: Annotated[Optional[str], typer.Option("--embedder", hidden=True)] = None,
 ) -> None:
-    """A grounded answer: the phase, its activities in order with who is accountable, deliverables, decision, citations."""
+    """Answer a question from the guides, the answer first, every point cited to the guide and its lines.
+
+    Each question is logged as a conversation turn; --continue (-c) or --conversation ID
+    asks a follow-up ("and who is responsible for that?").
+    """
     from guide_assistant.guidance.answer import Composer
+    from guide_assistant.guidance.conversation import ConversationStore, UnknownConversation, ask_in, conversation_path, new_conversation
 
     text = " ".join(question)
     if text == "-":  # the question on standard input
@@ -382,12 +398,20 @@ def ask_cmd(
     kb = _kb()
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
     st = _load_state(_store(state))
-    answer = Composer(kb, _engine(embedder, kb)).ask(text, phases or None, roles or None, st)
+    chats = ConversationStore(conversation_path(chat))
+    try:
+        conv = chats.get(conversation) if conversation else chats.latest() if continue_ else new_conversation()
+    except UnknownConversation as e:
+        raise _err(f"error: {e}", 2) from None
+    answer, conv = ask_in(conv, chats, Composer(kb, _engine(embedder, kb)), text, phases=phases or None,
+                          roles=roles or None, state=st, originals=originals)
+    if chats.warning:
+        typer.echo(f"warning: {chats.warning}", err=True)
     if json_out:
         _print_json(answer.model_dump(mode="json"))
         return
     typer.echo(answer.answer)
-    if answer.next_activities:
+    if st.phase and answer.intent != "phase" and answer.next_activities:
         label = {"en": "Next", "sv": "Nästa", "no": "Neste"}[answer.language]
         names = [n.title if answer.language == "en" else n.title_original for n in answer.next_activities[:4]]
         typer.echo(f"\n{label}: " + "; ".join(f"{t} ({n.id})" for t, n in zip(names, answer.next_activities)))
@@ -483,6 +507,13 @@ def search_cmd(
     kb = _kb()
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
     engine = _engine(embedder, kb)
+    from guide_assistant.guidance.understanding import Understander
+
+    understander = Understander(kb)
+
+    def run(question: str):
+        return engine.search(question, top_k, mode, phases, roles, prefer=understander.preference(question))  # type: ignore[arg-type]
+
     if batch is not None:
         for n, raw in enumerate(batch, 1):
             try:
@@ -496,10 +527,10 @@ def search_cmd(
                 qid, question = row["id"], str(row["question"])
             except (ValueError, KeyError, TypeError) as e:
                 raise _err(f"error: {batch.name}:{n}: expected a JSON object with 'id' and 'question' ({e})", 2) from None
-            hits = engine.search(question, top_k, mode, phases, roles)  # type: ignore[arg-type]
+            hits = run(question)
             sys.stdout.write(json.dumps({"id": qid, "hits": [h.model_dump() for h in hits]}, ensure_ascii=False) + "\n")
         return
-    hits = engine.search(query or "", top_k, mode, phases, roles)  # type: ignore[arg-type]
+    hits = run(query or "")
     if json_out:
         _print_json([h.model_dump() for h in hits])
         return

@@ -1,87 +1,72 @@
-"""Grounded answers composed from the structured knowledge and the retrieved passages.
+"""Grounded answers built from item-level evidence, shaped by what the question asks.
 
-No language model: the answer is assembled from what the guides say. It names the
-phase(s) the question is about, lists the phase's activities in order with who is
-accountable, the deliverables and the decision that closes the phase, and quotes the
-most relevant passages briefly. Every point carries a citation number; the citations
-are hits (guide file and raw lines). When the best passage matches the question too
-weakly, the guides do not cover it: ``covered`` is false, nothing is cited and the
-nearest topics the guides do cover are suggested.
+No language model: the answer is assembled from what the guides say. The question is
+understood first (guidance/understanding.py: language, intent, phase, follow-up); the
+structured items (steps, deliverables, decisions, HUKI role lists, tools, summaries) are
+ranked by dense + lexical relevance with the understood phase, intent and activity as
+boosts; the answer is then shaped by intent, the answer first:
+
+- how / when / definition: the 3–7 items that answer it, grouped by guide, each cited,
+  with one line saying where it sits (and, where no item covers it, the passage's whole
+  sentences that match);
+- who: the HUKI roles of the matching activity, cited to the HUKI lines (a guide without
+  HUKI lists is said to have none, and its sentence naming people is quoted);
+- deliverables: the complete list of the matching activity or phase;
+- decision: the decision, its questions, who decides, what it rests on;
+- phase (what now / before / after): where the asker is, the next activities, the
+  decision that closes the phase, and where the whole checklist is.
+
+Every citation listed is referred to in the text. When the question matches the guides
+too weakly, ``covered`` is false, nothing is cited and the nearest topics are suggested.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+import numpy as np
 from pydantic import BaseModel
 
-from guide_assistant.guidance.intent import classify
-from guide_assistant.guidance.language import detect_language
-from guide_assistant.guidance.next_steps import NextActivity, cite_lines, done_steps, next_activities, steps_left
-from guide_assistant.guidance.phases import PhaseDetector
+from guide_assistant.guidance.labels import HUKI_LETTER, LABELS
+from guide_assistant.guidance.next_steps import NextActivity, done_steps, is_finished, next_activities
+from guide_assistant.guidance.sentences import matching_sentences
 from guide_assistant.guidance.state import ProjectState
+from guide_assistant.guidance.understanding import ANAPHORS, WANTED_KIND, Understander, Understanding
+from guide_assistant.indexing.items import HUKI_KEYS
+from guide_assistant.indexing.passages import Passage
 from guide_assistant.kb.load import Guide, KnowledgeBase
-from guide_assistant.kb.schema import Activity, Item
-from guide_assistant.retrieval.lexical import doc_tokens, query_tokens
-from guide_assistant.retrieval.query import MAX_QUESTION_CHARS, clean_question
-from guide_assistant.retrieval.search import Hit, SearchEngine
+from guide_assistant.kb.schema import Activity
+from guide_assistant.kb.textnorm import fold
+from guide_assistant.retrieval.lexical import doc_tokens, query_tokens, raw_tokens
+from guide_assistant.retrieval.query import MAX_QUESTION_CHARS
+from guide_assistant.retrieval.search import Hit, Preference, SearchEngine, unit_hit
 
-# How strongly the best passage must match: the best dense similarity plus a small share
-# of the best BM25 score. Calibrated on the dev questions (all >= 0.89) and on off-topic
-# questions in the three languages (weather, cooking, sport, travel, IT help: all <= 0.85).
+# How strongly the best passage or item must match for the guides to cover a question:
+# the best dense similarity plus a small share of the best BM25 score (see
+# scripts/calibrate_coverage.py for the figures on in-scope and out-of-scope questions).
 RELEVANCE_THRESHOLD = 0.87
-QUOTED_PASSAGES = 5
-PHASE_BONUS = 0.002
-ROLE_BONUS = 0.001
-ACTIVITY_LIMIT = 10
-DELIVERABLE_LIMIT = 8
-QUOTE_CHARS = 240
+LEXICAL_SHARE = 0.01
+# item ranking: dense similarity + LEX_WEIGHT x BM25 (normalised by the best) + boosts
+LEX_WEIGHT = 0.05
+PHASE_BOOST = 0.02
+ACTIVITY_BOOST = 0.05
+KIND_BOOST = 0.02
+LANGUAGE_BOOST = 0.01
+TOOL_PENALTY = 0.05
+# evidence for how / when / definition
+MAX_ITEMS = 7
+ITEM_MARGIN = 0.022  # items within this of the best item's score are evidence (scores: dense cosine + boosts)
+MIN_WORDS = 4  # a step or summary of fewer words is a heading or fragment, not evidence
+SENTENCE_MARGIN = 0.01  # a passage this much better than the best item is quoted too
+NEXT_LIMIT = 7
+MAX_ACTIVITIES_WHO = 2
+ITEM_SPAN = 12  # an item citation this short stands for the items inside it
+MERGE_GAP = 2  # items of one list whose lines are this close share a citation
 
-LABELS = {
-    "en": {
-        "phase": "Phase", "phases": "Phases", "of": "of", "saved": "your saved phase",
-        "before_note": "Phases 1–{n} come first if they are not done yet.",
-        "activities": "Activities, in order", "accountable": "accountable", "responsible": "does the work",
-        "consulted": "consulted", "informed": "informed", "deliverables": "Deliverables",
-        "decision": "Decision that closes the phase", "passages": "What the guides say",
-        "who": "Who does it", "as_written": "as the guide writes it",
-        "differ": "The guides divide and order this phase differently; each guide's activities are listed in its own order.",
-        "more": "and {n} more: `guide-assistant checklist --phase {p}`",
-        "not_covered": "The guides do not cover this question.",
-        "nearest": "The nearest topics they do cover", "no_phase": "Most relevant guidance",
-        "sources": "Sources", "lines": "lines", "you": "you",
-        "shortened": "Your question was long; the first {n} characters were used.",
-    },
-    "sv": {
-        "phase": "Fas", "phases": "Faser", "of": "av", "saved": "er sparade fas",
-        "before_note": "Fas 1–{n} kommer först om de inte redan är gjorda.",
-        "activities": "Aktiviteter, i ordning", "accountable": "huvudansvarig", "responsible": "utför",
-        "consulted": "konsulteras", "informed": "informeras", "deliverables": "Leveranser",
-        "decision": "Beslut som avslutar fasen", "passages": "Vad vägledningarna säger",
-        "who": "Vem gör vad", "as_written": "som vägledningen skriver",
-        "differ": "Vägledningarna delar in och ordnar fasen olika; varje väglednings aktiviteter står i dess egen ordning.",
-        "more": "och {n} till: `guide-assistant checklist --phase {p}`",
-        "not_covered": "Vägledningarna tar inte upp den här frågan.",
-        "nearest": "Närmaste ämnen som de tar upp", "no_phase": "Mest relevanta vägledning",
-        "sources": "Källor", "lines": "rader", "you": "du",
-        "shortened": "Frågan var lång; de första {n} tecknen användes.",
-    },
-    "no": {
-        "phase": "Fase", "phases": "Faser", "of": "av", "saved": "den lagrede fasen deres",
-        "before_note": "Fase 1–{n} kommer først hvis de ikke er gjort ennå.",
-        "activities": "Aktiviteter, i rekkefølge", "accountable": "hovedansvarlig", "responsible": "utfører",
-        "consulted": "konsulteres", "informed": "informeres", "deliverables": "Leveranser",
-        "decision": "Beslutning som avslutter fasen", "passages": "Hva veiledningene sier",
-        "who": "Hvem gjør hva", "as_written": "slik veiledningen skriver det",
-        "differ": "Veiledningene deler inn og ordner fasen ulikt; aktivitetene til hver veiledning står i dens egen rekkefølge.",
-        "more": "og {n} til: `guide-assistant checklist --phase {p}`",
-        "not_covered": "Veiledningene dekker ikke dette spørsmålet.",
-        "nearest": "De nærmeste temaene de dekker", "no_phase": "Mest relevant veiledning",
-        "sources": "Kilder", "lines": "linjer", "you": "dere",
-        "shortened": "Spørsmålet var langt; de første {n} tegnene ble brukt.",
-    },
-}
-HUKI = ("accountable", "responsible", "consulted", "informed")
+TOOL_WORDS = {"tool", "tools", "template", "templates", "checklist", "verktyg", "mall", "mallar", "checklista",
+              "verktoy", "verktøy", "mal", "maler", "sjekkliste"}
+LANG_OF_GUIDE = {"sv": "sv", "nb": "no"}
 
 
 class Answer(BaseModel):
@@ -92,9 +77,13 @@ class Answer(BaseModel):
     answer: str
     citations: list[Hit]
     next_activities: list[NextActivity]
-    intent: str = "lookup"
-    phase_source: str = "none"  # option | question | saved | retrieval | none
+    intent: str = "how"
+    phase_source: str = "none"  # option | question | context | saved | retrieval | none
     relevance: float = 0.0
+    conversation_id: str | None = None
+    activity: str | None = None  # the activity the answer is about: what "that" refers to next
+    relation: str | None = None
+    needs_context: bool = False  # a follow-up with nothing to refer to
 
 
 def without_sources(markdown: str) -> str:
@@ -106,40 +95,51 @@ def without_sources(markdown: str) -> str:
     return markdown
 
 
+def _md(text: str) -> str:
+    """Text from the guides shown as Markdown text, never as markup."""
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", " ".join(text.split()))
+
+
 class _Cites:
-    """Numbered citations, passages first so the best evidence leads the list."""
+    """Numbered citations in the order the text refers to them."""
 
     def __init__(self) -> None:
         self.hits: list[Hit] = []
         self.index: dict[tuple[str, int, int], int] = {}
 
-    def add(self, hit: Hit) -> int:
+    def ref(self, hit: Hit) -> str:
         key = (hit.source, hit.line_start, hit.line_end)
+        for (src, a, b), n in self.index.items():  # an item inside an item already cited shares its number
+            if (src == hit.source and a <= hit.line_start and hit.line_end <= b and b - a <= ITEM_SPAN
+                    and self.hits[n - 1].kind != "passage" and hit.kind != "passage"):
+                return f"[{n}]"
         if key not in self.index:
             self.hits.append(hit)
             self.index[key] = len(self.hits)
-        return self.index[key]
+        return f"[{self.index[key]}]"
 
 
-def _quote(text: str, n: int = QUOTE_CHARS) -> str:
-    flat = " ".join(text.replace("\n- ", " · ").split())
-    return flat if len(flat) <= n else flat[: n - 1].rsplit(" ", 1)[0] + " …"
-
-
-def _md(text: str) -> str:
-    """Text from the guides shown as Markdown text, never as markup."""
-    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+@dataclass
+class Ranked:
+    unit: Passage
+    score: float
 
 
 class Composer:
     def __init__(self, kb: KnowledgeBase, engine: SearchEngine):
         self.kb = kb
         self.engine = engine
-        self.detector = PhaseDetector(kb)
+        self.understander = Understander(kb)
+        self.detector = self.understander.detector
         self.phase = {p.id: p for p in kb.phases.phases}
+        self.by_order = {p.order: p.id for p in kb.phases.phases}
         self.role = {r.id: r for r in kb.roles.roles}
         self.guide_of = {a.id: g for g, a in kb.activities}
         self.activity = {a.id: a for _, a in kb.activities}
+        self.position = {a.id: i for i, (_, a) in enumerate(kb.activities)}
+        self.units_of: dict[str, list[int]] = {}
+        for i, u in enumerate(engine.items):
+            self.units_of.setdefault(u.activities[0], []).append(i)
 
     # --- naming things in the asker's language -------------------------------------
 
@@ -153,209 +153,452 @@ class Composer:
     def title(self, act: Activity, lang: str) -> str:
         return act.title if lang == "en" else act.title_original
 
-    def wording(self, item: Item, lang: str) -> str:
-        return item.text if lang == "en" else item.original
+    def guide_title(self, guide: Guide, lang: str) -> str:
+        return guide.entry.title_en if lang == "en" else guide.entry.title
 
-    def item_hit(self, guide: Guide, act: Activity, a: int, b: int, text: str) -> Hit:
-        roles = list(dict.fromkeys(r for k in HUKI for r in getattr(act.roles, k)))
-        return Hit(source=guide.entry.file, line_start=a, line_end=b, score=0.0, section=act.section,
-                   phases=[act.phase], roles=roles, text=text, tracks=list(act.tracks),
-                   language=guide.entry.language, activities=[act.id], titles=[act.title])
+    def wording(self, unit: Passage, lang: str, originals: bool = False) -> str:
+        """English askers read the English text (the guide's wording beside it with
+        --originals); Swedish and Norwegian askers read the guide's own wording."""
+        if lang == "en" and unit.english:
+            text = _md(unit.english)
+            if originals:
+                text += f" — «{_md(unit.text)}»"
+            return text
+        return _md(unit.text)
 
-    def ref(self, cites: _Cites, guide: Guide, act: Activity, a: int, b: int, text: str) -> str:
-        return f"[{cites.add(self.item_hit(guide, act, a, b, text))}]"
+    def hit(self, unit: Passage) -> Hit:
+        return unit_hit(unit, 0.0)
+
+    def merged(self, units: list[Passage]) -> list[tuple[list[Passage], Hit]]:
+        """Consecutive units of one list whose lines lie close together share one citation."""
+        groups: list[list[Passage]] = []
+        for u in units:
+            last = groups[-1][-1] if groups else None
+            if (last is not None and last.source == u.source and last.activities == u.activities
+                    and 0 <= u.line_start - last.line_end <= MERGE_GAP):
+                groups[-1].append(u)
+            else:
+                groups.append([u])
+        out = []
+        for g in groups:
+            first = g[0]
+            h = unit_hit(first, 0.0)
+            if len(g) > 1:
+                h = h.model_copy(update={"line_start": min(u.line_start for u in g), "line_end": max(u.line_end for u in g),
+                                         "text": "\n".join(u.text for u in g), "english": " ".join(u.english for u in g),
+                                         "unit": ",".join(u.id for u in g)})
+            out.append((g, h))
+        return out
 
     # --- the answer -----------------------------------------------------------------
 
     def ask(self, question: str, phases: list[str] | None = None, roles: list[str] | None = None,
-            state: ProjectState | None = None) -> Answer:
-        q, shortened = clean_question(question)
-        if not q:
-            raise ValueError("the question is empty")
-        lang = detect_language(q)
+            state: ProjectState | None = None, previous: Answer | None = None, originals: bool = False) -> Answer:
+        u = self.understander.understand(question, phases)
+        lang = u.language
         L = LABELS[lang]
-        intent = classify(q)
         state = state or ProjectState()
         roles = roles or list(state.roles)
-        if phases:
-            source = "option"
-        else:
-            phases = self.detector.phases(q)
-            source = "question" if phases else "none"
-        retrieval = self.engine.retrieve(q, 20)
-        relevance = retrieval.top_dense + 0.01 * min(retrieval.top_lexical, 10.0)
-        covered = relevance >= RELEVANCE_THRESHOLD
-        if not phases and state.phase and covered:
-            phases, source = [state.phase], "saved"
-        current = state.phase or (phases[0] if phases else None)
-        nexts = next_activities(self.kb, current, state.done) if current else []
-        if not covered:
-            return Answer(question=q, language=lang, phases=phases, covered=False, intent=intent,
-                          answer=self.not_covered(retrieval.hits, lang), citations=[], next_activities=nexts,
-                          phase_source=source, relevance=round(relevance, 4))
-        hits = self.rerank(retrieval.hits, phases, roles)
-        if not phases and hits and intent != "lookup":
-            phases, source = hits[0].phases[:1], "retrieval"
-        cites = _Cites()
-        passage_refs = [(h, cites.add(h)) for h in hits[:QUOTED_PASSAGES]]
+        context = previous if u.refers_back and previous is not None and previous.covered else None
+        if u.refers_back and previous is None:
+            return self.unclear(u)
+        phases_, source = list(u.phases), u.phase_source
+        if context is not None and not phases_:
+            base = context.phases or ([self.activity[context.activity].phase] if context.activity in self.activity else [])
+            if base:
+                phases_, source = self.relative(base, u), "context"
+        query = f"{context.question} {u.question}" if context is not None else u.question
+        u = u.model_copy(update={"query": query})
+        retrieval = self.engine.retrieve(query, 20, prefer=Preference(phases=phases_, kind=WANTED_KIND.get(u.intent)))
+        tokens = query_tokens(query, self.engine.glossary)
+        dense, lexical = self.engine.item_scores(query, tokens)
+        top_dense = max(retrieval.top_dense, float(dense.max()) if len(dense) else 0.0)
+        top_lex = max(retrieval.top_lexical, float(lexical.max()) if len(lexical) else 0.0)
+        relevance = top_dense + LEXICAL_SHARE * min(top_lex, 10.0)
+        covered = relevance >= RELEVANCE_THRESHOLD or context is not None
         done = done_steps(self.kb, state.done)
-        parts = [self.lead(phases, source, lang, intent)]
-        blocks = {
-            "who": self.who_block(q, hits, lang, cites),
-            "activities": self.activities_block(phases, roles, lang, cites, done) if phases else "",
-            "deliverables": self.deliverables_block(phases, lang, cites) if phases else "",
-            "decision": self.decision_block(phases, lang, cites) if phases else "",
-        }
-        order = {
-            "who": ["who", "activities", "deliverables", "decision"],
-            "deliver": ["deliverables", "activities", "decision"],
-            "decision": ["decision", "activities", "deliverables"],
-        }.get(intent, ["activities", "deliverables", "decision"])
-        parts += [blocks[k] for k in order if blocks.get(k)]
-        quoted = [f"- {_md(_quote(h.text))} [{n}]" for h, n in passage_refs]
-        parts.append(f"**{L['passages']}**\n" + "\n".join(quoted))
-        parts.append(self.sources_block(cites, lang))
-        if shortened:
+        if not covered:
+            return Answer(question=u.question, language=lang, phases=phases_, covered=False, intent=u.intent,
+                          answer=self.not_covered(retrieval.hits, lang), citations=[], next_activities=[],
+                          phase_source=source, relevance=round(relevance, 4), relation=u.relation)
+        if not phases_ and u.intent == "phase" and state.phase:
+            phases_, source = [state.phase], "saved"
+        target = context.activity if context is not None else None
+        ranked = self.rank(u, phases_, dense, lexical, target, tokens)
+        if not phases_ and u.intent == "phase" and ranked:
+            phases_, source = [ranked[0].unit.phases[0]], "retrieval"
+        cites = _Cites()
+        shape = {"who": self.who, "deliverables": self.deliverables, "decision": self.decision,
+                 "phase": self.phase_answer}.get(u.intent, self.topic)
+        body, activity = shape(u, phases_, ranked, retrieval.hits, cites, done, roles, originals, tokens, target, source)
+        if not body:  # nothing of that shape: answer with the evidence itself
+            body, activity = self.topic(u, phases_, ranked, retrieval.hits, cites, done, roles, originals, tokens, target, source)
+        parts = [body]
+        if cites.hits:
+            parts.append(self.sources_block(cites, lang))
+        if u.shortened:
             parts.insert(0, f"_{L['shortened'].format(n=MAX_QUESTION_CHARS)}_")
-        return Answer(question=q, language=lang, phases=phases, covered=True, answer="\n\n".join(p for p in parts if p),
-                      citations=cites.hits, next_activities=nexts, intent=intent, phase_source=source,
-                      relevance=round(relevance, 4))
+        current = phases_[0] if source in ("saved", "question", "option", "context") and phases_ else state.phase
+        nexts = next_activities(self.kb, current, state.done) if current else []
+        return Answer(question=u.question, language=lang, phases=phases_, covered=True, answer="\n\n".join(p for p in parts if p),
+                      citations=cites.hits, next_activities=nexts, intent=u.intent, phase_source=source,
+                      relevance=round(relevance, 4), activity=activity, relation=u.relation)
 
-    def rerank(self, hits: list[Hit], phases: list[str], roles: list[str]) -> list[Hit]:
-        """Break near-ties in the retrieval order in favour of the asked phase and the asker's
-        roles (fused scores of neighbouring ranks differ by ~0.0003-0.003)."""
-        def bonus(h: Hit) -> float:
+    def relative(self, phases: list[str], u: Understanding) -> list[str]:
+        """A follow-up's phase: the previous turn's, moved by 'after that' / 'before that'."""
+        o = self.phase[phases[0]].order
+        if u.relation == "after" or (u.bare_relation == "after"):
+            return [self.by_order.get(o + 1, phases[0])]
+        if u.bare_relation == "before":
+            return [self.by_order.get(o - 1, phases[0])]
+        return list(phases)
+
+    def rank(self, u: Understanding, phases: list[str], dense: np.ndarray, lexical: np.ndarray,
+             target: str | None, tokens: list[str]) -> list[Ranked]:
+        items = self.engine.items
+        if not len(items):
+            return []
+        top = float(lexical.max()) if len(lexical) and lexical.max() > 0 else 1.0
+        score = dense + LEX_WEIGHT * (lexical / top)
+        wanted = WANTED_KIND.get(u.intent)
+        tools_asked = bool(TOOL_WORDS & {fold(t) for t in raw_tokens(u.question)})
+        for i, unit in enumerate(items):
             b = 0.0
-            if phases and set(phases) & set(h.phases):
-                b += PHASE_BONUS
-            if roles and set(roles) & set(h.roles):
-                b += ROLE_BONUS
-            return b
+            if phases and set(phases) & set(unit.phases):
+                b += PHASE_BOOST
+            if target and target in unit.activities:
+                b += ACTIVITY_BOOST
+            if wanted and unit.kind == wanted:
+                b += KIND_BOOST
+            if LANG_OF_GUIDE.get(unit.language) == u.language:
+                b += LANGUAGE_BOOST
+            if unit.kind == "tool" and not tools_asked:
+                b -= TOOL_PENALTY
+            score[i] += b
+        order = np.argsort(-score, kind="stable")
+        return [Ranked(items[i], float(score[i])) for i in order]
 
-        return sorted(hits, key=lambda h: -(h.score + bonus(h)))
+    def best_activity(self, ranked: list[Ranked], has=None, phases: list[str] | None = None,
+                      target: str | None = None) -> Activity | None:
+        if target and target in self.activity and (has is None or has(self.activity[target])):
+            return self.activity[target]
+        for r in ranked:
+            act = self.activity.get(r.unit.activities[0])
+            if act is None or (has is not None and not has(act)):
+                continue
+            if phases and act.phase not in phases and any(
+                    a.phase in phases and (has is None or has(a)) for _, a in self.kb.activities):
+                continue
+            return act
+        return None
 
-    def lead(self, phases: list[str], source: str, lang: str, intent: str) -> str:
+    def where(self, act: Activity, lang: str) -> str:
+        L = LABELS[lang]
+        p = self.phase[act.phase]
+        return (f"_{L['where']}: {L['phase'].lower() if lang != 'en' else 'phase'} {p.order} "
+                f"({self.phase_name(p.id, lang)}) — {_md(self.title(act, lang))}, "
+                f"{_md(self.guide_title(self.guide_of[act.id], lang))}_")
+
+    # --- shapes -------------------------------------------------------------------------
+
+    def topic(self, u, phases, ranked, passages, cites, done, roles, originals, tokens, target, source):
+        """how / when / definition: the items that answer it, grouped by guide."""
+        lang = u.language
+        L = LABELS[lang]
+        evidence = [r for r in ranked if r.unit.kind != "roles" and self.is_evidence(r.unit)]
+        if not evidence:
+            return "", None
+        best = evidence[0].score
+        best_dense = self.engine.unit_dense(u.query, evidence[0].unit.id)
+        chosen: list[Ranked] = []
+        for r in evidence[: MAX_ITEMS * 4]:
+            if r.score < best - ITEM_MARGIN or len(chosen) >= MAX_ITEMS:
+                break
+            if any(c.unit.source == r.unit.source and c.unit.line_start <= r.unit.line_end and r.unit.line_start <= c.unit.line_end
+                   for c in chosen):
+                continue  # the same lines already stand as evidence
+            chosen.append(r)
+        lines: list[str] = []
+        head_act = self.activity.get(chosen[0].unit.activities[0])
+        if u.intent == "when" and head_act is not None:  # where the best evidence sits
+            p = self.phase[head_act.phase]
+            lines.append(L["when_lead"].format(n=p.order, name=self.phase_name(p.id, lang), act=_md(self.title(head_act, lang))))
+        if u.intent == "definition":
+            term = self.glossary_line(u.question, lang)
+            if term:
+                lines.append(term)
+        by_guide: dict[str, list[Ranked]] = {}
+        for r in chosen:
+            by_guide.setdefault(r.unit.source_id, []).append(r)
+        for gid, rs in by_guide.items():
+            guide = self.kb.guides[gid]
+            block = [f"**{_md(self.guide_title(guide, lang))}**"]
+            for r in sorted(rs, key=lambda r: (self.position.get(r.unit.activities[0], 0), r.unit.line_start)):
+                block.append(f"- {self.wording(r.unit, lang, originals)} {cites.ref(self.hit(r.unit))}")
+            lines.append("\n".join(block))
+        quoted = self.sentences(u.query, u.question, passages, best_dense, cites, {(r.unit.source, r.unit.line_start) for r in chosen}, lang)
+        if quoted:
+            lines.append(quoted)
+        if head_act is not None and u.intent != "when":
+            lines.append(self.where(head_act, lang))
+        return "\n\n".join(lines), head_act.id if head_act else None
+
+    def is_evidence(self, unit: Passage) -> bool:
+        """Not a heading, a list lead-in or a fragment ('Avgränsningar', 'Dessa utbildas i …:')."""
+        if unit.kind == "decision":
+            return True
+        text = (unit.english or unit.text).strip()
+        return len(re.findall(r"[^\W\d_]+", text)) >= MIN_WORDS and not unit.text.strip().endswith(":")
+
+    def sentences(self, query_text: str, question: str, passages: list[Hit], best_item: float, cites: _Cites,
+                  taken: set[tuple[str, int]], lang: str) -> str:
+        """Whole sentences of the best passages, where a passage matches better than the best
+        item (the guides' prose that no structured item covers). Sentences must share at
+        least two words with the question itself (not its glossary expansion)."""
+        wanted = set(query_tokens(question, None))
+        out: list[str] = []
+        for h in passages[:2]:
+            if not h.unit or self.engine.unit_dense(query_text, h.unit) < best_item + SENTENCE_MARGIN:
+                continue
+            guide = self.kb.guides.get(h.unit.split(":")[0])
+            if guide is None:
+                continue
+            for s in matching_sentences(guide, h.text, h.line_start, h.line_end, wanted, limit=2):
+                if len(out) >= 2:
+                    break
+                if any(src == h.source and s.line_start <= ln <= s.line_end for src, ln in taken):
+                    continue
+                hit = h.model_copy(update={"line_start": s.line_start, "line_end": s.line_end, "text": s.text})
+                out.append(f"> «{_md(s.text)}» {cites.ref(hit)}")
+        if not out:
+            return ""
+        return f"**{LABELS[lang]['what_guides_say']}**\n" + "\n".join(out)
+
+    def glossary_line(self, question: str, lang: str) -> str:
+        qtok = " " + " ".join(fold(t) for t in raw_tokens(question)) + " "
+        for t in self.kb.glossary.terms:
+            names = [*t.en, *t.sv, *t.no]
+            if any(" " + " ".join(fold(x) for x in raw_tokens(n)) + " " in qtok for n in names):
+                parts = [f"en: {', '.join(t.en)}"]
+                if t.sv:
+                    parts.append(f"sv: {', '.join(t.sv)}")
+                if t.no:
+                    parts.append(f"no: {', '.join(t.no)}")
+                return f"_{LABELS[lang]['term']}: " + "; ".join(_md(p) for p in parts) + "_"
+        return ""
+
+    def who(self, u, phases, ranked, passages, cites, done, roles, originals, tokens, target, source):
+        """The roles of the activity asked about: HUKI lists where the guide has them (a
+        list whose own wording answers the question, '(tecknar avtal)', leads); for a guide
+        without HUKI lists, that it has none and the sentence that names people."""
+        lang = u.language
+        L = LABELS[lang]
+        top = self.best_activity(ranked, None, phases, target)
+        order: list[tuple[int, str, bool]] = []  # (priority, activity id, has HUKI)
+        if top is not None:
+            order.append((1, top.id, self.has_huki(top)))
+        if target is None:
+            for r in ranked[:40]:
+                aid = r.unit.activities[0]
+                if r.unit.kind == "roles" and self.has_huki(self.activity[aid]) and aid not in [o[1] for o in order]:
+                    order.append((2, aid, True))
+                    break
+        order = [(0 if huki and self.qualified(self.activity[aid], tokens) else p, aid, huki) for p, aid, huki in order]
+        order.sort(key=lambda t: t[0])
+        lines = [self.huki_line(self.activity[aid], lang, cites, tokens) if huki else self.prose_roles(self.activity[aid], lang, cites, ranked)
+                 for _, aid, huki in order[:MAX_ACTIVITIES_WHO]]
+        if not lines:
+            return "", None
+        return f"**{L['who']}**\n" + "\n".join(lines), order[0][1]
+
+    def has_huki(self, act: Activity) -> bool:
+        return self.guide_of[act.id].entry.huki and act.roles.lines is not None
+
+    def roles_unit(self, act: Activity) -> Passage | None:
+        return next((self.engine.items[i] for i in self.units_of.get(act.id, []) if self.engine.items[i].kind == "roles"), None)
+
+    def qualified(self, act: Activity, tokens: list[str]) -> list[str]:
+        """Lines of a HUKI list that qualify a role in the guide's words and share a word
+        with the question ('Verksamhetsägare/ Beställare (tecknar avtal)' for 'who signs')."""
+        unit = self.roles_unit(act)
+        if unit is None:
+            return []
+        lang = self.guide_of[act.id].entry.language
+        wanted = set(tokens)
+        return [ln.strip("- ").strip() for ln in unit.text.split("\n")
+                if "(" in ln and len(ln) <= 90 and wanted & set(doc_tokens(ln, lang))]
+
+    def huki_line(self, act: Activity, lang: str, cites: _Cites, tokens: list[str]) -> str:
+        L = LABELS[lang]
+        guide = self.guide_of[act.id]
+        unit = self.roles_unit(act)
+        parts = [f"{L[k]} ({HUKI_LETTER[k]}): " + ", ".join(self.role_name(x, lang) for x in getattr(act.roles, k))
+                 for k in HUKI_KEYS if getattr(act.roles, k)]
+        ref = cites.ref(self.hit(unit)) if unit is not None else ""
+        line = f"- **{_md(self.title(act, lang))}** ({_md(self.guide_title(guide, lang))}) — " + "; ".join(parts) + f" {ref}"
+        qualified = self.qualified(act, tokens)
+        if qualified:
+            line += f"\n  ({L['as_written']}: " + "; ".join(f"«{_md(x)}»" for x in qualified) + ")"
+        return line
+
+    def prose_roles(self, act: Activity, lang: str, cites: _Cites, ranked: list[Ranked]) -> str:
+        """A guide without HUKI lists: say so, and quote the sentence of the activity that
+        names people and best matches the question (no role letters are inferred)."""
+        L = LABELS[lang]
+        gname = _md(self.guide_title(self.guide_of[act.id], lang))
+        name = _md(self.title(act, lang))
+        role_words = {w for rid in self.role for w in self.role_words(rid)}
+        mine = [r.unit for r in ranked if r.unit.activities[0] == act.id and r.unit.kind != "tool"]
+        naming = [x for x in mine if any(w in fold(x.text) for w in role_words)]
+        said = (naming or mine)[:1]
+        if not said:
+            return f"- {L['no_roles'].format(guide=gname, act=name)}"
+        unit = said[0]
+        text = self.wording(unit, lang) if unit.kind != "roles" else _md(unit.text.lstrip("- "))
+        return f"- {L['no_huki'].format(guide=gname, act=name)} «{text}» {cites.ref(self.hit(unit))}"
+
+    def role_words(self, rid: str) -> list[str]:
+        """The start of each Swedish/Norwegian name of a role, folded ('prosje' for prosjekteier)."""
+        r = self.role.get(rid)
+        if r is None:
+            return []
+        words = [r.name.sv, r.name.no, *r.aliases.sv, *r.aliases.no]
+        return [fold(w.split()[0])[:7] for w in words if w and len(w.split()[0]) >= 4]
+
+    def deliverables(self, u, phases, ranked, passages, cites, done, roles, originals, tokens, target, source):
+        lang = u.language
+        L = LABELS[lang]
+        if phases and source in ("question", "option", "saved") and target is None and not self.understander.own_topic(u.question):
+            acts = [(g, a) for g, a in self.kb.activities if a.phase in phases and a.deliverables]
+        else:
+            act = self.best_activity(ranked, lambda a: bool(a.deliverables), phases, target)
+            acts = [(self.guide_of[act.id], act)] if act else []
+        if not acts:
+            return "", None
+        blocks = []
+        for guide, act in acts:
+            units = [self.engine.items[i] for i in self.units_of[act.id] if self.engine.items[i].kind == "deliverable"]
+            rows = []
+            for group, hit in self.merged(units):
+                ref = cites.ref(hit)
+                rows += [f"- {self.wording(x, lang, originals)}" for x in group[:-1]]
+                rows.append(f"- {self.wording(group[-1], lang, originals)} {ref}")
+            blocks.append(f"**{_md(self.title(act, lang))}** ({_md(self.guide_title(guide, lang))})\n" + "\n".join(rows))
+        head = f"**{L['deliverables']}**"
+        if phases and len(acts) > 1:
+            p = self.phase[phases[0]]
+            head += f" — {L['phase'].lower()} {p.order} ({self.phase_name(p.id, lang)})"
+        return head + "\n\n" + "\n\n".join(blocks), acts[0][1].id
+
+    def decision(self, u, phases, ranked, passages, cites, done, roles, originals, tokens, target, source):
+        lang = u.language
+        L = LABELS[lang]
+        act = self.best_activity(ranked, lambda a: a.decision is not None, phases, target)
+        if act is None:
+            return "", None
+        guide = self.guide_of[act.id]
+        units = [self.engine.items[i] for i in self.units_of[act.id]]
+        dec = next(x for x in units if x.kind == "decision" and x.detail != "question")
+        out = [f"**{L['the_decision']}** — {_md(self.title(act, lang))} ({_md(self.guide_title(guide, lang))})",
+               f"{self.wording(dec, lang, originals)} {cites.ref(self.hit(dec))}"]
+        questions = [x for x in units if x.kind == "decision" and x.detail == "question"]
+        if questions:
+            rows = []
+            for group, hit in self.merged(questions):
+                ref = cites.ref(hit)
+                rows += [f"- {self.wording(x, lang, originals)}" for x in group[:-1]]
+                rows.append(f"- {self.wording(group[-1], lang, originals)} {ref}")
+            out.append(f"**{L['questions']}**\n" + "\n".join(rows))
+        if self.has_huki(act) and act.roles.accountable:
+            out.append(f"**{L['decides']}**\n" + self.huki_line(act, lang, cites, tokens))
+        elif any(x.kind == "roles" for x in units):
+            out.append(f"**{L['decides']}**\n" + self.prose_roles(act, lang, cites, ranked))
+        delivs = [x for x in units if x.kind == "deliverable"]
+        if delivs:
+            rows = []
+            for group, hit in self.merged(delivs):
+                ref = cites.ref(hit)
+                rows += [f"- {self.wording(x, lang, originals)}" for x in group[:-1]]
+                rows.append(f"- {self.wording(group[-1], lang, originals)} {ref}")
+            out.append(f"**{L['rests_on']}**\n" + "\n".join(rows))
+        return "\n\n".join(out), act.id
+
+    def phase_answer(self, u, phases, ranked, passages, cites, done, roles, originals, tokens, target, source):
+        lang = u.language
         L = LABELS[lang]
         if not phases:
-            return f"**{L['no_phase']}**"
-        names = ", ".join(f"{self.phase[p].order}. {self.phase_name(p, lang)}" for p in phases)
-        label = L["phase"] if len(phases) == 1 else L["phases"]
-        lead = f"**{label}: {names}** ({L['of']} 7)"
+            return "", None
+        pid = phases[0]
+        p = self.phase[pid]
+        lead = L["you_are"].format(n=p.order, name=self.phase_name(pid, lang))
         if source == "saved":
-            lead += f" — {L['saved']}"
-        first = min(self.phase[p].order for p in phases)
-        if first > 1 and source == "question" and intent == "todo":
-            lead += " " + L["before_note"].format(n=first - 1)
-        return lead
+            lead += f" ({L['saved']})"
+        if p.order > 1 and u.relation == "before":
+            lead += " " + L["before_note"].format(n=p.order - 1)
+        # the phase's unfinished activities, the most relevant to the question first, shown in the guides' order
+        best: dict[str, float] = {}
+        for r in ranked:
+            aid = r.unit.activities[0]
+            if aid not in best:
+                best[aid] = r.score
+        acts = [(g, a) for g, a in self.kb.activities if a.phase == pid and not is_finished(a, done)]
+        main = [t for t in acts if not {"anchoring", "benefits"} & set(t[1].tracks)] or acts
+        pick = sorted(main, key=lambda t: -best.get(t[1].id, -1.0))[:NEXT_LIMIT]
+        pick.sort(key=lambda t: self.position[t[1].id])
+        rows = []
+        for n, (guide, act) in enumerate(pick, 1):
+            units = [self.engine.items[i] for i in self.units_of.get(act.id, [])]
+            first = next((x for x in units if x.kind == "summary"), None) or next((x for x in units if x.kind == "step"), None) or units[0]
+            who = ""
+            if guide.entry.huki and act.roles.accountable:
+                who = f"; {L['accountable']}: " + ", ".join(self.role_name(x, lang) for x in act.roles.accountable)
+            mine = [L[k] for k in HUKI_KEYS if roles and set(roles) & set(getattr(act.roles, k))] if guide.entry.huki else []
+            you = f" ({L['you']}: {', '.join(mine)})" if mine else ""
+            rows.append(f"{n}. **{_md(self.title(act, lang))}** — {_md(self.guide_title(guide, lang))}{who}{you} {cites.ref(self.hit(first))}")
+        out = [lead, f"**{L['next']}**\n" + "\n".join(rows)]
+        decisions = [(g, a) for g, a in self.kb.activities if a.phase == pid and a.decision is not None]
+        if decisions:
+            decisions.sort(key=lambda t: (-best.get(t[1].id, -1.0)))
+            g, a = decisions[0]
+            dec = next(self.engine.items[i] for i in self.units_of[a.id]
+                       if self.engine.items[i].kind == "decision" and self.engine.items[i].detail != "question")
+            out.append(f"**{L['decision']}**\n- {self.wording(dec, lang, originals)} — {_md(self.title(a, lang))}, "
+                       f"{_md(self.guide_title(g, lang))} {cites.ref(self.hit(dec))}")
+        out.append(L["checklist"].format(p=pid))
+        return "\n\n".join(out), pick[0][1].id if pick else None
 
-    def who_block(self, question: str, hits: list[Hit], lang: str, cites: _Cites) -> str:
-        """The HUKI roles of the activities the best passages belong to; a role list whose
-        own wording answers the question ('... (tecknar avtal)' for 'who signs') leads."""
-        L = LABELS[lang]
-        wanted = set(query_tokens(question, self.engine.glossary))
-        found: list[tuple[int, int, Guide, Activity, str]] = []
-        seen: set[str] = set()
-        for rank, h in enumerate(hits):
-            for aid in h.activities:
-                act = self.activity.get(aid)
-                if act is None or aid in seen or act.roles.lines is None:
-                    continue
-                seen.add(aid)
-                guide = self.guide_of[aid]
-                raw = guide.readable(act.roles.lines.start, act.roles.lines.end)
-                overlap = len(wanted & set(doc_tokens(raw, guide.entry.language)))
-                found.append((-overlap, rank, guide, act, raw))
-        lines: list[str] = []
-        for _, _, guide, act, raw in sorted(found, key=lambda t: (t[0], t[1]))[:3]:
-            r = act.roles.lines
-            ref = self.ref(cites, guide, act, r.start, r.end, raw)
-            parts = [f"{L[k]}: " + ", ".join(self.role_name(x, lang) for x in getattr(act.roles, k))
-                     for k in HUKI if getattr(act.roles, k)]
-            line = f"- **{_md(self.title(act, lang))}** — " + "; ".join(parts) + f" {ref}"
-            qualified = [ln.strip("- ").strip() for ln in raw.split("\n") if "(" in ln and len(ln) <= 90]
-            if qualified:
-                line += f"\n  ({L['as_written']}: " + "; ".join(f"«{_md(x)}»" for x in qualified) + ")"
-            lines.append(line)
-        return f"**{L['who']}**\n" + "\n".join(lines) if lines else ""
-
-    def phase_activities(self, phases: list[str]) -> list[tuple[Guide, Activity]]:
-        order = {p: i for i, p in enumerate(sorted(phases, key=lambda p: self.phase[p].order))}
-        acts = [(g, a) for g, a in self.kb.activities if a.phase in order]
-        main = [(g, a) for g, a in acts if not {"anchoring", "benefits"} & set(a.tracks)]
-        track = [(g, a) for g, a in acts if {"anchoring", "benefits"} & set(a.tracks)]
-        return sorted(main, key=lambda t: order[t[1].phase]) + sorted(track, key=lambda t: order[t[1].phase])
-
-    def activities_block(self, phases: list[str], roles: list[str], lang: str, cites: _Cites, done: set[str]) -> str:
-        L = LABELS[lang]
-        acts = self.phase_activities(phases)
-        if roles:  # the asker's own activities first, the guides' order kept within each group
-            acts = sorted(acts, key=lambda t: not any(set(roles) & set(getattr(t[1].roles, k)) for k in HUKI))
-        lines = []
-        for n, (guide, act) in enumerate(acts[:ACTIVITY_LIMIT], 1):
-            a, b = cite_lines(act)
-            item = act.summary or (act.steps[0] if act.steps else None)
-            ref = self.ref(cites, guide, act, a, b, item.original if item else act.title_original)
-            who = ", ".join(self.role_name(x, lang) for x in act.roles.accountable)
-            mine = [L[k] for k in HUKI if roles and set(roles) & set(getattr(act.roles, k))]
-            check = "x" if act.steps and steps_left(act, done) == 0 else " "
-            line = f"{n}. [{check}] **{_md(self.title(act, lang))}** — {_md(guide.entry.title)}"
-            if who:
-                line += f"; {L['accountable']}: {who}"
-            if mine:
-                line += f" ({L['you']}: {', '.join(mine)})"
-            lines.append(line + f" {ref}")
-        if len(acts) > ACTIVITY_LIMIT:
-            lines.append(L["more"].format(n=len(acts) - ACTIVITY_LIMIT, p=phases[0]))
-        guides = {g.entry.id for g, _ in acts}
-        out = f"**{L['activities']}**\n" + "\n".join(lines)
-        if len(guides) > 1:
-            out += f"\n\n_{L['differ']}_"
-        return out
-
-    def deliverables_block(self, phases: list[str], lang: str, cites: _Cites) -> str:
-        L = LABELS[lang]
-        lines = []
-        for guide, act in self.phase_activities(phases):
-            for d in act.deliverables:
-                ref = self.ref(cites, guide, act, d.lines.start, d.lines.end, d.original)
-                lines.append(f"- {_md(self.wording(d, lang))} — {_md(self.title(act, lang))} {ref}")
-        if not lines:
-            return ""
-        return f"**{L['deliverables']}**\n" + "\n".join(lines[:DELIVERABLE_LIMIT])
-
-    def decision_block(self, phases: list[str], lang: str, cites: _Cites) -> str:
-        L = LABELS[lang]
-        lines = []
-        for guide, act in self.phase_activities(phases):
-            d = act.decision
-            if d is None:
-                continue
-            ref = self.ref(cites, guide, act, d.lines.start, d.lines.end, d.original)
-            lines.append(f"- {_md(self.wording(d, lang))} ({_md(guide.entry.title)}) {ref}")
-            for qn in d.questions[:4]:
-                qref = self.ref(cites, guide, act, qn.lines.start, qn.lines.end, qn.original)
-                lines.append(f"  - {_md(self.wording(qn, lang))} {qref}")
-        if not lines:
-            return ""
-        return f"**{L['decision']}**\n" + "\n".join(lines[:12])
+    # --- the ends ---------------------------------------------------------------------
 
     def sources_block(self, cites: _Cites, lang: str) -> str:
         L = LABELS[lang]
-        titles = {g.entry.file: g.entry.title for g in self.kb.guides.values()}
-        rows = [f"- [{n}] {_md(titles.get(h.source, h.source))} — {_md(h.section)}, {L['lines']} {h.line_start}–{h.line_end}"
-                for n, h in enumerate(cites.hits, 1)]
+        rows = []
+        for n, h in enumerate(cites.hits, 1):
+            guide = self.kb.guide_for_file(h.source)
+            rows.append(f"- [{n}] {_md(self.guide_title(guide, lang))} — {_md(h.section)}, {L['lines']} {h.line_start}–{h.line_end}")
         return f"**{L['sources']}**\n" + "\n".join(rows)
 
-    def not_covered(self, hits: list[Hit], lang: str) -> str:
-        L = LABELS[lang]
-        topics: list[str] = []
+    def topics(self, hits: list[Hit], lang: str, n: int = 3) -> list[str]:
+        out: list[str] = []
         for h in hits:
             for aid in h.activities:
                 act = self.activity.get(aid)
-                if act is not None:
-                    name = self.title(act, lang)
-                    if name not in topics:
-                        topics.append(name)
+                if act is not None and self.title(act, lang) not in out:
+                    out.append(self.title(act, lang))
+        return out[:n]
+
+    def not_covered(self, hits: list[Hit], lang: str) -> str:
+        L = LABELS[lang]
         phases = ", ".join(self.phase_name(p.id, lang) for p in self.kb.phases.phases)
-        text = L["not_covered"] + f"\n\n{L['nearest']}: " + "; ".join(_md(t) for t in topics[:3])
+        text = L["not_covered"] + f"\n\n{L['nearest']}: " + "; ".join(_md(t) for t in self.topics(hits, lang))
         return text + f"\n\n({L['phases']}: {phases})"
+
+    def unclear(self, u: Understanding) -> Answer:
+        """A follow-up with no earlier turn: say what is unclear and offer likely topics."""
+        lang = u.language
+        L = LABELS[lang]
+        word = next((t for t in raw_tokens(u.question) if fold(t) in {fold(a) for a in ANAPHORS}), raw_tokens(u.question)[0])
+        hits = self.engine.search(u.question, 10)
+        topics = self.topics(hits, lang, 4) or [self.phase_name(p.id, lang) for p in self.kb.phases.phases[:4]]
+        text = L["unclear"].format(word=word) + "\n" + "\n".join(f"- {_md(t)}" for t in topics)
+        return Answer(question=u.question, language=lang, phases=[], covered=False, intent=u.intent, answer=text,
+                      citations=[], next_activities=[], needs_context=True, relation=u.relation)

@@ -9,7 +9,7 @@ from pathlib import Path
 from guide_assistant.config import Paths
 from guide_assistant.guidance.answer import Answer, Composer
 from guide_assistant.guidance.checklist import ActivityOut, checklist
-from guide_assistant.guidance.conversation import Conversation, ConversationStore, add_turn, conversation_path
+from guide_assistant.guidance.conversation import Conversation, ConversationStore, ask_in, conversation_path, new_conversation
 from guide_assistant.guidance.next_steps import NextActivity, done_steps, next_activities, phase_progress
 from guide_assistant.guidance.state import ProjectState, StateStore, mark_done, mark_undone, state_path
 from guide_assistant.indexing.build import BuildResult, Status, build_index, index_status
@@ -56,14 +56,11 @@ class Assistant:
     def ask(self, question: str) -> Answer:
         self.load_engine()
         assert self._composer is not None
-        answer = self._composer.ask(question, state=self.state)
-        self.conversation = add_turn(self.conversation, answer)
-        self.chat_store.save(self.conversation)
+        answer, self.conversation = ask_in(self.conversation, self.chat_store, self._composer, question, state=self.state)
         return answer
 
     def clear_conversation(self) -> None:
-        self.conversation = Conversation()
-        self.chat_store.save(self.conversation)
+        self.conversation = new_conversation()
 
     # --- progress ------------------------------------------------------------------
     def checklist(self, phases: list[str] | None = None, roles: list[str] | None = None) -> list[ActivityOut]:
