@@ -4,7 +4,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install clean
+.PHONY: run test install clean dictionaries
+
+# The garble check (src/guide_assistant/kb/garble.py, tests/test_garble.py) reads Debian's
+# hunspell dictionaries; installed with apt-get when missing (as root, or through sudo).
+HUNSPELL_PKGS := hunspell-sv hunspell-no
+SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +28,15 @@ install: $(VENV)/.installed-run
 run: $(VENV)/.installed-run
 	$(BIN)/guide-assistant $(ARGS)
 
-test: $(VENV)/.installed-test
+dictionaries:
+	@if [ ! -f /usr/share/hunspell/sv_SE.dic ] || [ ! -f /usr/share/hunspell/nb_NO.dic ]; then \
+	  echo "installing $(HUNSPELL_PKGS) (hunspell dictionaries for the garble check)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get install -y --no-install-recommends $(HUNSPELL_PKGS) \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(HUNSPELL_PKGS); }; \
+	fi
+
+test: $(VENV)/.installed-test dictionaries
 	$(BIN)/python -m pytest
 
 clean:
