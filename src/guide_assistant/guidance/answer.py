@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel
 
+from guide_assistant.guidance.coverage import Vocabulary
 from guide_assistant.guidance.labels import HUKI_LETTER, LABELS
 from guide_assistant.guidance.next_steps import NextActivity, done_steps, is_finished, next_activities
 from guide_assistant.guidance.sentences import matching_sentences
@@ -43,9 +44,10 @@ from guide_assistant.retrieval.query import MAX_QUESTION_CHARS
 from guide_assistant.retrieval.search import Hit, Preference, SearchEngine, unit_hit
 
 # How strongly the best passage or item must match for the guides to cover a question:
-# the best dense similarity plus a small share of the best BM25 score (see
-# scripts/calibrate_coverage.py for the figures on in-scope and out-of-scope questions).
-RELEVANCE_THRESHOLD = 0.87
+# the best dense similarity plus a small share of the best BM25 score; and the question
+# must not turn on a word the guides never use (guidance/coverage.py). Figures for
+# in-scope and near-domain out-of-scope questions: scripts/calibrate_coverage.py.
+RELEVANCE_THRESHOLD = 0.88
 LEXICAL_SHARE = 0.01
 # item ranking: dense similarity + LEX_WEIGHT x BM25 (normalised by the best) + boosts
 LEX_WEIGHT = 0.05
@@ -137,6 +139,7 @@ class Composer:
         self.guide_of = {a.id: g for g, a in kb.activities}
         self.activity = {a.id: a for _, a in kb.activities}
         self.position = {a.id: i for i, (_, a) in enumerate(kb.activities)}
+        self.vocabulary = Vocabulary(engine.lexical.vocab | engine.item_lexical.vocab, kb.glossary)
         self.units_of: dict[str, list[int]] = {}
         for i, u in enumerate(engine.items):
             self.units_of.setdefault(u.activities[0], []).append(i)
@@ -215,11 +218,12 @@ class Composer:
         top_dense = max(retrieval.top_dense, float(dense.max()) if len(dense) else 0.0)
         top_lex = max(retrieval.top_lexical, float(lexical.max()) if len(lexical) else 0.0)
         relevance = top_dense + LEXICAL_SHARE * min(top_lex, 10.0)
-        covered = relevance >= RELEVANCE_THRESHOLD or context is not None
+        unknown = self.vocabulary.unknown(u.question, lang)
+        covered = (relevance >= RELEVANCE_THRESHOLD and not unknown) or context is not None
         done = done_steps(self.kb, state.done)
         if not covered:
             return Answer(question=u.question, language=lang, phases=phases_, covered=False, intent=u.intent,
-                          answer=self.not_covered(retrieval.hits, lang), citations=[], next_activities=[],
+                          answer=self.not_covered(retrieval.hits, lang, unknown), citations=[], next_activities=[],
                           phase_source=source, relevance=round(relevance, 4), relation=u.relation)
         if not phases_ and u.intent == "phase" and state.phase:
             phases_, source = [state.phase], "saved"
@@ -586,10 +590,13 @@ class Composer:
                     out.append(self.title(act, lang))
         return out[:n]
 
-    def not_covered(self, hits: list[Hit], lang: str) -> str:
+    def not_covered(self, hits: list[Hit], lang: str, unknown: list[str] | None = None) -> str:
         L = LABELS[lang]
         phases = ", ".join(self.phase_name(p.id, lang) for p in self.kb.phases.phases)
-        text = L["not_covered"] + f"\n\n{L['nearest']}: " + "; ".join(_md(t) for t in self.topics(hits, lang))
+        text = L["not_covered"]
+        if unknown:
+            text += " " + L["never_mention"].format(words=", ".join(f"“{_md(w)}”" for w in unknown))
+        text += f"\n\n{L['nearest']}: " + "; ".join(_md(t) for t in self.topics(hits, lang))
         return text + f"\n\n({L['phases']}: {phases})"
 
     def unclear(self, u: Understanding) -> Answer:

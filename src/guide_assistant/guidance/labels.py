@@ -18,7 +18,7 @@ LABELS: dict[str, dict[str, str]] = {
         "more_decisions": "Other guides close this phase with", "where": "Where this sits",
         "what_guides_say": "What the guides say", "when": "When",
         "when_lead": "In phase {n} of 7, **{name}**: {act}.",
-        "not_covered": "The guides do not cover this question.",
+        "not_covered": "The guides do not cover this question.", "never_mention": "They never mention {words}.",
         "nearest": "The nearest topics they do cover", "sources": "Sources", "lines": "lines", "you": "you",
         "shortened": "Your question was long; the first {n} characters were used.",
         "unclear": "I can't tell what “{word}” refers to: there is no earlier question in this conversation. "
@@ -41,7 +41,7 @@ LABELS: dict[str, dict[str, str]] = {
         "more_decisions": "Andra vägledningar avslutar fasen med", "where": "Var det hör hemma",
         "what_guides_say": "Vad vägledningarna säger", "when": "När",
         "when_lead": "I fas {n} av 7, **{name}**: {act}.",
-        "not_covered": "Vägledningarna tar inte upp den här frågan.",
+        "not_covered": "Vägledningarna tar inte upp den här frågan.", "never_mention": "De nämner aldrig {words}.",
         "nearest": "Närmaste ämnen som de tar upp", "sources": "Källor", "lines": "rader", "you": "du",
         "shortened": "Frågan var lång; de första {n} tecknen användes.",
         "unclear": "Jag kan inte avgöra vad ”{word}” syftar på: det finns ingen tidigare fråga i samtalet. "
@@ -64,7 +64,7 @@ LABELS: dict[str, dict[str, str]] = {
         "more_decisions": "Andre veiledninger avslutter fasen med", "where": "Hvor dette hører hjemme",
         "what_guides_say": "Hva veiledningene sier", "when": "Når",
         "when_lead": "I fase {n} av 7, **{name}**: {act}.",
-        "not_covered": "Veiledningene dekker ikke dette spørsmålet.",
+        "not_covered": "Veiledningene dekker ikke dette spørsmålet.", "never_mention": "De nevner aldri {words}.",
         "nearest": "De nærmeste temaene de dekker", "sources": "Kilder", "lines": "linjer", "you": "dere",
         "shortened": "Spørsmålet var langt; de første {n} tegnene ble brukt.",
         "unclear": "Jeg kan ikke avgjøre hva «{word}» viser til: det er ikke noe tidligere spørsmål i samtalen. "

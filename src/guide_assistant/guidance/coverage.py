@@ -1,0 +1,63 @@
+"""Does a question ask about something the guides never mention?
+
+Dense similarity alone cannot tell a near-domain question the guides do not answer ("how
+do I pair a door sensor with the base station?", "what does the KOFA fee cost?") from one
+they do: both sound like welfare-technology procurement. What tells them apart is a
+specific word the guides never use. A word of the question is *unknown to the guides*
+when none of its stems (Swedish, Norwegian, English) is in the indexed vocabulary (the
+guides' text and the English text of every item) or the glossary, it is not a compound
+of two known words ("välfärdsteknikprojekt"), and it is a rare word in the question's
+language (wordfreq Zipf frequency below ``RARE_ZIPF``): common words ("configure",
+"price") are not evidence either way. scripts/calibrate_coverage.py measures the effect.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from guide_assistant.kb.schema import GlossaryFile
+from guide_assistant.kb.textnorm import fold
+from guide_assistant.retrieval.lexical import STOP, raw_tokens, stems
+
+RARE_ZIPF = 2.5
+MIN_LEN = 4
+STEM_LANGS = ("en", "sv", "nb")
+WORDFREQ_LANG = {"en": "en", "sv": "sv", "no": "nb"}
+
+
+@lru_cache(maxsize=4096)
+def _zipf(word: str, lang: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, lang)
+
+
+class Vocabulary:
+    def __init__(self, vocab: set[str], glossary: GlossaryFile):
+        self.vocab = set(vocab)
+        for t in glossary.terms:
+            for phrase in [*t.en, *t.sv, *t.no]:
+                for lang in STEM_LANGS:
+                    self.vocab.update(stems(raw_tokens(phrase), lang))
+
+    def known(self, word: str) -> bool:
+        return any(s in self.vocab for lang in STEM_LANGS for s in stems([word], lang))
+
+    def compound(self, word: str) -> bool:
+        """Two known words joined, with or without a linking s ('nollpunkts|mätningen')."""
+        for i in range(MIN_LEN, len(word) - MIN_LEN + 1):
+            head, tail = word[:i], word[i:]
+            if self.known(head) and (self.known(tail) or (tail[:1] == "s" and len(tail) > MIN_LEN and self.known(tail[1:]))):
+                return True
+        return False
+
+    def unknown(self, question: str, language: str) -> list[str]:
+        """The question's rare words that the guides never use."""
+        out = []
+        for w in raw_tokens(question):
+            if len(w) < MIN_LEN or w.isdigit() or fold(w) in STOP or self.known(w):
+                continue
+            if _zipf(w, WORDFREQ_LANG.get(language, "en")) >= RARE_ZIPF or self.compound(w):
+                continue
+            out.append(w)
+        return list(dict.fromkeys(out))
