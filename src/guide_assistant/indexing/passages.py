@@ -171,6 +171,7 @@ class _Cutter:
                 if not block:
                     continue
             units.append((block[0], block[-1], self.guide.readable(block[0], block[-1], set(block))))
+        units = self.join_broken_words(units)
         buf: list[tuple[int, int, str]] = []
         for unit in units:
             size = sum(len(u[2]) for u in buf)
@@ -180,6 +181,22 @@ class _Cutter:
             buf.append(unit)
         if buf:
             self.flush(sec, buf)
+
+    def join_broken_words(self, units: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """A word hyphenated at the end of a paragraph and finished after one blank line
+        ('an-' / '' / 'passa') is one word: its two paragraphs become one unit, so a passage
+        boundary never splits it (the joining rule is the cleaner's)."""
+        raw = self.guide.text.lines
+        merged: list[tuple[int, int, str]] = []
+        for a, b, text in units:
+            if merged and a - merged[-1][1] == 2 and not raw[merged[-1][1]].strip():
+                pa, pb, ptext = merged[-1]
+                joined = self.guide.cleaner.join_hyphenated(ptext, text, 1, raw[pb - 1], raw[a - 1])
+                if joined is not None:
+                    merged[-1] = (pa, b, joined)
+                    continue
+            merged.append((a, b, text))
+        return merged
 
     def flush(self, sec: Section, buf: list[tuple[int, int, str]]) -> None:
         start = min(u[0] for u in buf)

@@ -165,7 +165,7 @@ class _Loader:
                                                          f"passage lines {p.lines.start}-{p.lines.end} overlap another passage"))
                     last = max(last, p.lines.end)
                 passages = obj
-        return Cleaner(words.words, tuple(words.line_prefixes), tuple(passages.passages))
+        return Cleaner(words.words, tuple(words.line_prefixes), tuple(passages.passages), language=entry.language)
 
     def same_source(self, doc: YamlDoc, source: str, entry: SourceEntry) -> None:
         if source != entry.file:
