@@ -73,10 +73,14 @@ def main() -> None:
         body = without_sources(a.answer)
         refs = {int(n) for n in re.findall(r"\[(\d+)\]", body)}
         unreferenced = [n for n in range(1, len(a.citations) + 1) if n not in refs]
-        shown = [a.answer] + [h.text for h in a.citations]
-        # a word is garbled when both the Swedish and the Norwegian check say so (answers mix the
-        # guides' languages and English labels; a word known in either language is not garble)
-        bad = sorted({w for t in shown for w in set(garbled(t, "sv")) & set(garbled(t, "nb"))}) if garbled else []
+        bad: list[str] = []
+        if garbled:
+            # each citation in its guide's language; a Swedish or Norwegian answer mixes the two,
+            # so a word of it is garbled when both checks say so (English answers: citations only)
+            found = {w for h in a.citations for w in garbled(h.text, h.language)}
+            if a.language != "en":
+                found |= set(garbled(body, "sv")) & set(garbled(body, "nb"))
+            bad = sorted(found)
         gold = q.get("gold") or []
         rel = [any(score.relevant(h.model_dump(), g, sources) for g in gold) for h in a.citations] if gold else []
         found = [any(score.relevant(h.model_dump(), g, sources) for h in a.citations) for g in gold]

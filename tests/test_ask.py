@@ -1,26 +1,30 @@
-"""`ask`: grounded answers on the real corpus and model, in English, Swedish and Norwegian."""
+"""`ask`: answers shaped by intent from item-level evidence, on the real corpus and model,
+in English, Swedish and Norwegian; follow-ups; out-of-scope questions; no garble shown."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from guide_assistant.guidance.answer import Composer
+from guide_assistant.guidance.answer import Composer, without_sources
 from guide_assistant.guidance.state import ProjectState
 from guide_assistant.kb import fidelity
 from guide_assistant.retrieval.search import SearchEngine
 
 ROOT = Path(__file__).resolve().parents[1]
+KINDS = {"passage", "step", "deliverable", "decision", "roles", "tool", "summary"}
 
 
 @pytest.fixture(scope="module")
 def composer(kb, paths):
-    return Composer(kb, SearchEngine(paths))
+    return Composer(kb, SearchEngine(paths, kb=kb))
 
 
 def ask(composer, q, **kw):
@@ -31,81 +35,49 @@ def cited(a, source_prefix: str, start: int, end: int) -> bool:
     return any(h.source.startswith(source_prefix) and h.line_start <= end and h.line_end >= start for h in a.citations)
 
 
+def assert_well_formed(a, kb) -> None:
+    """What every covered answer owes its reader: each citation is referred to in the text,
+    is of a known kind, and its lines hold the text it stands for."""
+    body = without_sources(a.answer)
+    refs = {int(n) for n in re.findall(r"\[(\d+)\]", body)}
+    assert refs == set(range(1, len(a.citations) + 1)), (refs, len(a.citations))
+    for h in a.citations:
+        assert h.kind in KINDS
+        guide = kb.guide_for_file(h.source)
+        assert guide.text.in_range(h.line_start, h.line_end)
+        if h.kind != "roles":  # a HUKI list is cited by its lines; its text is the readable list itself
+            assert fidelity.containment(h.text, guide.cleaned_span(h.line_start, h.line_end)) >= fidelity.THRESHOLD, h
+
+
+# --- phase: what now / before / after ---------------------------------------------------
+
 @pytest.mark.parametrize("question,lang,label", [
     ("what should we do before tendering?", "en", "accountable: Business developer"),
     ("Vad ska vi göra innan upphandlingen?", "sv", "huvudansvarig: Verksamhetsutvecklare"),
     ("Hva må vi gjøre før vi kunngjør konkurransen?", "no", "hovedansvarlig: Virksomhetsutvikler"),
 ])
-def test_before_tendering_names_prepare_and_lists_its_activities(composer, kb, question, lang, label):
+def test_before_tendering_gives_the_prepare_phase_and_its_next_activities(composer, kb, question, lang, label):
     a = ask(composer, question)
-    assert a.covered and a.language == lang and a.phases == ["prepare"] and a.intent == "todo"
+    assert a.covered and a.language == lang and a.phases == ["prepare"] and a.intent == "phase"
     assert label in a.answer  # SKR's HUKI for Kartlägga och analysera
-    # the activities of the prepare phase are listed in order, each with a citation
-    prepare = [act for _, act in kb.activities if act.phase == "prepare"]
-    title = prepare[0].title if lang == "en" else prepare[0].title_original
-    assert f"1. [ ] **{title}**" in a.answer
-    # every citation of a structured item holds its wording at the cited lines
-    for h in a.citations:
-        guide = kb.guide_for_file(h.source)
-        assert guide.text.in_range(h.line_start, h.line_end)
-        if h.score == 0.0:  # structured item (activity summary, deliverable, decision)
-            assert fidelity.containment(h.text, guide.cleaned_span(h.line_start, h.line_end)) >= fidelity.THRESHOLD
-
-
-@pytest.mark.parametrize("question", ["Who signs the contract?", "Vem tecknar avtalet?", "Hvem signerer kontrakten?"])
-def test_who_signs_the_contract(composer, question):
-    a = ask(composer, question)
-    assert a.covered and a.intent == "who"
-    assert "Verksamhetsägare/ Beställare (tecknar avtal)" in a.answer
-    who = a.answer.split("\n\n")[1]
-    assert ("Business owner" in who or "Verksamhetsägare" in who or "Kontraktseier" in who)
-    assert cited(a, "skr-realisera", 347, 357)
-
-
-@pytest.mark.parametrize("question", [
-    "what is the weather in Oslo?", "how do I bake bread?", "Hvordan baker jeg brød?", "Vilken tid går tåget till Göteborg?",
-])
-def test_questions_the_guides_do_not_cover(composer, question):
-    a = ask(composer, question)
-    assert a.covered is False and a.citations == []
-    assert any(s in a.answer for s in ("do not cover", "tar inte upp", "dekker ikke"))
-    assert "[1]" not in a.answer
-
-
-def test_deliverables_question_lists_the_phase_deliverables(composer):
-    a = ask(composer, "Hvilke leveranser skal være klare når vi er ferdige med å planlegge prosjektet?")
-    assert a.language == "no" and a.intent == "deliver" and a.phases == ["plan"]
-    assert "Prosjektmandat" in a.answer and "Gevinstrealiseringsplan" in a.answer
-    assert cited(a, "veien-til", 361, 368)
-
-
-def test_decision_question_gives_the_decision_and_its_questions(composer):
-    a = ask(composer, "Which decision closes the needs phase, and what should the decision-maker consider?")
-    assert a.intent == "decision" and "needs" in a.phases
-    assert "Decision that closes the phase" in a.answer
-    assert cited(a, "veien-til", 274, 291)
+    assert "checklist --phase prepare" in a.answer
+    rows = re.findall(r"^\d+\. \*\*", a.answer, flags=re.M)
+    assert 1 <= len(rows) <= 7
+    assert_well_formed(a, kb)
 
 
 @pytest.mark.parametrize("question,phase", [
-    ("What should we do after the contract is signed?", "implement"),
+    ("after the contract is signed, what now?", "implement"),
+    ("We have just signed the contract. What happens now?", "implement"),
+    ("What should we do during the test period before the broad rollout?", "implement"),
+    ("Vad gör vi inför upphandlingen?", "prepare"),
     ("Hva gjør vi etter implementering?", "operate"),
     ("Vad gör vi innan vi annonserar?", "prepare"),
-    ("How do we run the pilot?", "design"),
+    ("Hva gjør vi etter utprøvingen?", "prepare"),
 ])
-def test_relative_phase_phrases(composer, question, phase):
-    assert ask(composer, question).phases == [phase]
-
-
-def test_lookup_question_cites_the_passage(composer):
-    a = ask(composer, "Vad är en nollpunktsmätning och när görs den?")
-    assert a.covered and a.language == "sv"
-    assert cited(a, "veien-til", 780, 860)
-
-
-def test_role_question_in_swedish(composer):
-    a = ask(composer, "Vem är huvudansvarig för att följa upp IoT-tjänsten?")
-    assert a.intent == "who" and "Uppföljningsansvarig" in a.answer
-    assert cited(a, "skr-realisera", 522, 542)
+def test_relative_phrases_land_on_the_right_phase(composer, question, phase):
+    a = ask(composer, question)
+    assert a.phases == [phase] and a.intent == "phase"
 
 
 def test_saved_phase_and_done_steps_personalise_the_answer(composer, kb):
@@ -113,15 +85,193 @@ def test_saved_phase_and_done_steps_personalise_the_answer(composer, kb):
     state = ProjectState(phase="tender", roles=["procurement-officer"], done=[first.id])
     a = ask(composer, "What should we do now?", state=state)
     assert a.phases == ["tender"] and a.phase_source == "saved"
+    assert f"**{first.title}**" not in without_sources(a.answer)  # done: not listed as next
     assert a.next_activities and a.next_activities[0].phase == "tender"
-    assert first.id not in [n.id for n in a.next_activities]
     assert any(n.kind == "next-phase" and n.phase == "implement" for n in a.next_activities)
-    assert "(you: accountable)" in a.answer
 
 
 def test_phase_option_overrides_the_question(composer):
     a = composer.ask("what should we do?", phases=["operate"], state=ProjectState())
     assert a.phases == ["operate"] and a.phase_source == "option"
+
+
+# --- who -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question", ["Who signs the contract?", "Vem tecknar avtalet?", "Hvem signerer kontrakten?",
+                                      "Vem ska skriva under avtalet med leverantören?"])
+def test_who_signs_the_contract_leads_with_the_huki_list_that_says_so(composer, kb, question):
+    a = ask(composer, question)
+    assert a.covered and a.intent == "who"
+    first = without_sources(a.answer).split("\n")[1]
+    assert "Verksamhetsägare/ Beställare (tecknar avtal)" in without_sources(a.answer).split("\n")[2]
+    assert "[1]" in first and a.citations[0].kind == "roles"
+    assert (a.citations[0].line_start, a.citations[0].line_end) == (347, 356)  # SKR Upphandla's HUKI lines
+    assert_well_formed(a, kb)
+
+
+def test_who_for_a_guide_without_huki_lists_says_so_and_quotes_the_guide(composer, kb):
+    a = ask(composer, "Hvem bør være prosjekteier når vi går videre etter behovsfasen?")
+    assert a.intent == "who" and a.language == "no"
+    assert "gir ingen HUKI" in a.answer and "kommunalsjef for helse" in a.answer
+    assert not re.search(r"\((H|U|K|I)\):", a.answer)  # no role letters inferred from prose
+    assert_well_formed(a, kb)
+
+
+def test_role_question_in_swedish(composer, kb):
+    a = ask(composer, "Vem är huvudansvarig för att följa upp IoT-tjänsten?")
+    assert a.intent == "who" and "huvudansvarig (H): Uppföljningsansvarig" in a.answer
+    assert cited(a, "skr-realisera", 522, 542)
+    assert_well_formed(a, kb)
+
+
+# --- deliverables and decisions ---------------------------------------------------------------
+
+def test_deliverables_of_an_activity_are_listed_completely(composer, kb):
+    a = ask(composer, "Hvilke leveranser skal være klare når vi er ferdige med å planlegge prosjektet?")
+    assert a.language == "no" and a.intent == "deliverables" and a.phases == ["plan"]
+    for d in ("Prosjektmandat", "Prosjektplan", "Gevinstrealiseringsplan", "Prosjektpresentasjon"):
+        assert d in a.answer
+    assert cited(a, "veien-til", 361, 368)
+    assert_well_formed(a, kb)
+
+
+def test_deliverables_in_english_read_in_english(composer, kb):
+    a = ask(composer, "What are the deliverables of the planning phase in the Norwegian guide?")
+    assert a.intent == "deliverables" and "Project mandate" in a.answer and "Prosjektmandat" not in a.answer
+
+
+def test_decision_question_gives_the_decision_its_questions_and_who_decides(composer, kb):
+    a = ask(composer, "What should we ask ourselves before we take the decision on the final procurement documents?")
+    assert a.intent == "decision"
+    body = without_sources(a.answer)
+    assert "Have we done a correct needs analysis?" in body
+    assert "accountable (H): Procurement officer" in body
+    assert cited(a, "skr-realisera", 339, 345)
+    assert len(a.citations) <= 4  # the questions lie inside the decision's lines: one citation
+    assert_well_formed(a, kb)
+
+
+@pytest.mark.parametrize("question", ["Vilket beslut avslutar behovsfasen?", "Hvilken beslutning avslutter behovsfasen?"])
+def test_decision_in_swedish_and_norwegian(composer, kb, question):
+    a = ask(composer, question)
+    assert a.intent == "decision" and a.phases == ["needs"]
+    assert "Beslut" in a.answer
+    assert_well_formed(a, kb)
+
+
+# --- how / when / definition --------------------------------------------------------------------
+
+def test_topic_question_gets_the_items_that_answer_it_not_a_phase_template(composer, kb):
+    a = ask(composer, "What information security requirements should we put in the tender?")
+    body = without_sources(a.answer)
+    assert a.intent == "how"
+    assert "Information security with requirements on availability, integrity and confidentiality" in body
+    assert "Next activities" not in body and "Decision that closes the phase" not in body
+    assert len(a.citations) <= 8 and len(body) <= 1500
+    assert_well_formed(a, kb)
+
+
+def test_how_question_in_swedish_quotes_the_guide_in_swedish(composer, kb):
+    a = ask(composer, "Är huvudsyftet med en pilot att testa tekniken?")
+    assert a.language == "sv"
+    assert "Att testa tekniken är bra med det borde inte vara grundsyftet med piloten." in a.answer
+    assert_well_formed(a, kb)
+
+
+def test_originals_show_the_guides_wording_beside_the_english(composer):
+    plain = ask(composer, "What should a benefits realisation plan include?")
+    both = ask(composer, "What should a benefits realisation plan include?", originals=True)
+    assert "Gevinstrealiseringsplan" not in without_sources(plain.answer)
+    assert "«" in both.answer and "gevinst" in without_sources(both.answer).casefold()
+
+
+def test_when_question_says_where_it_sits(composer, kb):
+    a = ask(composer, "Når skal vi gjøre nullpunktsmålingen?")
+    assert a.intent == "when" and a.language == "no"
+    assert "fase 2 av 7" in a.answer and "nullpunktsmåling" in a.answer
+    assert_well_formed(a, kb)
+
+
+def test_definition_question(composer, kb):
+    a = ask(composer, "What is the standstill period?")
+    assert a.intent == "definition"
+    assert "avtalsspärr" in a.answer  # the glossary line in three languages
+    assert_well_formed(a, kb)
+
+
+# --- follow-ups ----------------------------------------------------------------------------------
+
+def test_follow_up_who_resolves_to_the_previous_activity(composer, kb):
+    first = ask(composer, "We have just signed the contract with the supplier. What should we be doing now?")
+    assert first.activity == "skr-implementera-avtal"
+    a = ask(composer, "And who is responsible for that?", previous=first)
+    assert a.intent == "who" and a.activity == "skr-implementera-avtal"
+    assert "accountable (H): Business owner / purchaser" in a.answer
+    assert_well_formed(a, kb)
+
+
+def test_follow_up_after_that_moves_to_the_next_phase(composer):
+    first = ask(composer, "Vad gör vi när vi förbereder upphandlingen?")
+    a = ask(composer, "Och vad gör vi efter det?", previous=first)
+    assert first.phases == ["prepare"] and a.phases == ["tender"] and a.phase_source == "context"
+
+
+def test_follow_up_without_context_says_what_is_unclear(composer):
+    for q, word in [("and who is responsible for that?", "that"), ("och vem ansvarar för det?", "det"),
+                    ("hvem har ansvaret for dette?", "dette")]:
+        a = ask(composer, q)
+        assert a.needs_context and not a.covered and a.citations == []
+        assert f"“{word}”" in a.answer or f"”{word}”" in a.answer or f"«{word}»" in a.answer
+        assert a.answer.count("\n- ") >= 2  # likely topics offered
+
+
+# --- out of scope -----------------------------------------------------------------------------------
+
+OUT_OF_SCOPE = yaml.safe_load((ROOT / "tests/data/out_of_scope.yaml").read_text(encoding="utf-8"))
+
+
+def test_near_domain_questions_the_guides_do_not_answer_are_mostly_refused(composer):
+    answered = [r["q"] for r in OUT_OF_SCOPE if ask(composer, r["q"]).covered]
+    # measured with scripts/calibrate_coverage.py: 16 of 69 at threshold 0.88; most are English device/law questions
+    assert len(answered) <= 18, answered
+    for lang in ("en", "sv", "no"):
+        rows = [r for r in OUT_OF_SCOPE if r["lang"] == lang]
+        assert sum(r["q"] in answered for r in rows) <= len(rows) // 2, lang
+
+
+@pytest.mark.parametrize("question", [
+    "what is the weather in Oslo?", "how do I bake bread?", "Hvordan baker jeg brød?", "Vilken tid går tåget till Göteborg?",
+    "Hur parkopplar man en dörrsensor med trygghetslarmets basenhet?", "Hvordan klager vi en anskaffelse inn for KOFA?",
+])
+def test_out_of_scope_answer_says_so_and_cites_nothing(composer, question):
+    a = ask(composer, question)
+    assert a.covered is False and a.citations == []
+    assert any(s in a.answer for s in ("do not cover", "tar inte upp", "dekker ikke"))
+    assert "[1]" not in a.answer
+
+
+def test_in_scope_phrasings_are_covered(composer):
+    rows = yaml.safe_load((ROOT / "tests/data/phrasings.yaml").read_text(encoding="utf-8"))
+    refused = [r["q"] for r in rows if not ask(composer, r["q"]).covered]
+    assert refused == []
+
+
+# --- readable text --------------------------------------------------------------------------------
+
+def test_no_garbled_word_in_answers_or_citations(composer):
+    from guide_assistant.kb.garble import garbled_words
+
+    questions = [r["q"] for r in yaml.safe_load((ROOT / "tests/data/phrasings.yaml").read_text(encoding="utf-8"))][::3]
+    bad: set[str] = set()
+    for q in questions:
+        a = ask(composer, q)
+        # the answer mixes the guides' Swedish and Norwegian: a word is garble when both checks say so
+        if a.language != "en":  # English answers read the knowledge's English text; their quotes are citations
+            body = without_sources(a.answer)
+            bad |= set(garbled_words(body, "sv")) & set(garbled_words(body, "nb"))
+        for h in a.citations:  # each cited text in its guide's language
+            bad |= set(garbled_words(h.text, h.language))
+    assert not bad, sorted(bad)
 
 
 def test_text_from_documents_is_not_markup(composer):
@@ -130,20 +280,36 @@ def test_text_from_documents_is_not_markup(composer):
     assert "[bold]" not in body
 
 
-def test_ask_json_contract_and_exit_code(tmp_path):
-    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "state.json")}
-    out = subprocess.run([sys.executable, "-m", "guide_assistant", "ask", "Who signs the contract?", "--json"],
-                         capture_output=True, text=True, cwd=ROOT, env=env)
+# --- the command line ----------------------------------------------------------------------------------
+
+def run(args, tmp_path, stdin=None):
+    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "state.json"), "GUIDE_ASSISTANT_CHAT": str(tmp_path / "chat.json")}
+    return subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, input=stdin)
+
+
+def test_ask_json_contract_and_follow_up_through_the_cli(tmp_path):
+    out = run(["ask", "Who signs the contract?", "--json"], tmp_path)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert {"question", "language", "phases", "covered", "answer", "citations", "next_activities"} <= set(data)
-    assert data["covered"] is True and data["citations"]
-    assert {"source", "line_start", "line_end", "score", "section", "phases", "roles", "text"} <= set(data["citations"][0])
+    assert {"question", "language", "phases", "covered", "answer", "citations", "next_activities",
+            "intent", "conversation_id"} <= set(data)
+    assert data["covered"] is True and data["citations"] and data["intent"] == "who" and data["conversation_id"]
+    assert {"source", "line_start", "line_end", "score", "section", "phases", "roles", "text", "kind"} <= set(data["citations"][0])
     for n in data["next_activities"]:
         assert {"id", "title", "phase"} <= set(n)
+    # -c continues the latest conversation; --conversation ID a given one
+    again = json.loads(run(["ask", "-c", "and what do they decide?", "--json"], tmp_path).stdout)
+    assert again["conversation_id"] == data["conversation_id"]
+    other = json.loads(run(["ask", "What is a HUKI?", "--json"], tmp_path).stdout)
+    assert other["conversation_id"] != data["conversation_id"]
+    named = run(["ask", "--conversation", data["conversation_id"], "and who is responsible for that?", "--json"], tmp_path)
+    assert json.loads(named.stdout)["conversation_id"] == data["conversation_id"]
+    assert json.loads(named.stdout)["covered"] is True
+    missing = run(["ask", "--conversation", "nope", "hello"], tmp_path)
+    assert missing.returncode == 2 and "no conversation 'nope'" in missing.stderr
 
 
 def test_empty_question_is_a_clear_error(tmp_path):
-    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "state.json")}
-    out = subprocess.run([sys.executable, "-m", "guide_assistant", "ask", "   "], capture_output=True, text=True, cwd=ROOT, env=env)
+    out = run(["ask", "   "], tmp_path)
     assert out.returncode == 2 and "empty" in out.stderr and "Traceback" not in out.stderr

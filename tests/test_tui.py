@@ -38,12 +38,23 @@ async def test_type_a_question_and_get_a_cited_answer(app, tmp_path):
         answer = views.first().answer
         assert "Verksamhetsägare/ Beställare (tecknar avtal)" in answer.answer and answer.citations
         saved = json.loads((tmp_path / "chat.json").read_text())
-        assert saved["turns"][0]["question"] == "Who signs the contract?"
+        assert saved["conversations"][-1]["turns"][0]["question"] == "Who signs the contract?"
     # the conversation is kept across restarts
     again = GuideApp(find_paths(ROOT), state_file=tmp_path / "state.json", chat_file=tmp_path / "chat.json")
     async with again.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert len(again.query(AnswerView)) == 1
+
+
+async def test_follow_up_in_the_chat_refers_to_the_previous_answer(app, tmp_path):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ask(pilot, "We have just signed the contract with the supplier. What should we be doing now?")
+        await ask(pilot, "And who is responsible for that?")
+        answers = [v.answer for v in app.query(AnswerView)]
+        assert len(answers) == 2 and answers[1].intent == "who" and answers[1].activity == answers[0].activity
+        assert "Business owner / purchaser" in answers[1].answer
+        saved = json.loads((tmp_path / "chat.json").read_text())
+        assert [t["question"] for t in saved["conversations"][-1]["turns"]][-1] == "And who is responsible for that?"
 
 
 async def test_open_a_citation_lands_on_the_cited_lines(app):

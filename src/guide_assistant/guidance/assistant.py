@@ -60,7 +60,8 @@ class Assistant:
         return answer
 
     def clear_conversation(self) -> None:
-        self.conversation = new_conversation()
+        self.conversation = new_conversation()  # saved, so that it is the latest after a restart
+        self.chat_store.save(self.conversation)
 
     # --- progress ------------------------------------------------------------------
     def checklist(self, phases: list[str] | None = None, roles: list[str] | None = None) -> list[ActivityOut]:

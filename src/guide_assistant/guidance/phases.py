@@ -143,14 +143,17 @@ class PhaseDetector:
                 return head
         return stem
 
-    def phases(self, question: str, language: str = "en") -> list[str]:
+    def phases(self, question: str, language: str = "en", closing: bool = False) -> list[str]:
         """The phases the question is about, in canonical order; empty if it names none.
 
         Where the question qualifies a mention ("before X", "after X", "during X"), those
         mentions decide: "during the test period before the broad rollout" is one phase.
+        ``closing`` (deliverables and decisions): "after X" asks what closes X, so it is X.
         """
         mentions = self.mentions(question, language)
-        related = [m for m in mentions if m.relation != "is"]
+        if closing:  # "deliverables when we are done planning": what closes the named phase, not the next one
+            mentions = [m if m.relation != "after" else self.restate(m, "is") for m in mentions]
+        related = [m for m in mentions if m.relation not in ("is",)]
         if related:
             result = list(dict.fromkeys(m.phase for m in related))
             return sorted(result, key=self.order.__getitem__)
@@ -160,6 +163,10 @@ class PhaseDetector:
         # ('when should we plan archiving and decommissioning' is about decommissioning)
         best = max(mentions, key=lambda m: (m.length, m.position))
         return [best.phase]
+
+    def restate(self, m: Mention, relation: str) -> Mention:
+        pat = next(p for p in self.patterns if p.target == m.name)
+        return Mention(pat.mapping[relation], m.position, relation, m.name, m.length)
 
     def relation(self, question: str, language: str = "en") -> str | None:
         """The relation of the question to the phase it names, if any: before / after / during."""

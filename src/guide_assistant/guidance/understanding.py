@@ -104,7 +104,7 @@ class Understander:
         lang = detect_language(q)
         intent = classify(q)
         relation = self.detector.relation(q, lang)
-        found = self.detector.phases(q, lang)
+        found = self.detector.phases(q, lang, closing=intent in ("deliverables", "decision"))
         if phases:
             chosen, source = list(phases), "option"
         else:
