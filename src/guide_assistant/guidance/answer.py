@@ -59,6 +59,14 @@ TOOL_PENALTY = 0.05
 # evidence for how / when / definition
 MAX_ITEMS = 7
 ITEM_MARGIN = 0.022  # items within this of the best item's score are evidence (scores: dense cosine + boosts)
+CLOSE_MARGIN = 0.01  # an item this close to the best is evidence even without a shared word
+# questions that ask what something contains: the whole list is the answer
+CONTENTS = re.compile(r"\b(contain|contains|include|includes|consist|go into|goes into|innehalla|innehaller|inga|ingar|ha med|ta med|"
+                      r"inneholde|inneholder|inngar|besta|bestar|sta i)\b")
+OTHER_GUIDES = 2  # items from other guides shown beside a whole list
+CONTENTS_LOOKUP = 30  # how far down the ranking a list's lead-in may stand
+MIN_LIST = 3  # items on consecutive lines that make a list
+LIST_GAP = 4  # lines between two items of one list (blank lines, a wrapped line)
 MIN_WORDS = 4  # a step or summary of fewer words is a heading or fragment, not evidence
 SENTENCE_MARGIN = 0.01  # a passage this much better than the best item is quoted too
 NEXT_LIMIT = 7
@@ -125,6 +133,7 @@ class _Cites:
 class Ranked:
     unit: Passage
     score: float
+    lexical: float = 0.0  # the item's BM25 score: > 0 when it shares a word with the question
 
 
 class Composer:
@@ -172,13 +181,13 @@ class Composer:
     def hit(self, unit: Passage) -> Hit:
         return unit_hit(unit, 0.0)
 
-    def merged(self, units: list[Passage]) -> list[tuple[list[Passage], Hit]]:
+    def merged(self, units: list[Passage], gap: int = MERGE_GAP) -> list[tuple[list[Passage], Hit]]:
         """Consecutive units of one list whose lines lie close together share one citation."""
         groups: list[list[Passage]] = []
         for u in units:
             last = groups[-1][-1] if groups else None
             if (last is not None and last.source == u.source and last.activities == u.activities
-                    and 0 <= u.line_start - last.line_end <= MERGE_GAP):
+                    and 0 <= u.line_start - last.line_end <= gap):
                 groups[-1].append(u)
             else:
                 groups.append([u])
@@ -280,7 +289,7 @@ class Composer:
                 b -= TOOL_PENALTY
             score[i] += b
         order = np.argsort(-score, kind="stable")
-        return [Ranked(items[i], float(score[i])) for i in order]
+        return [Ranked(items[i], float(score[i]), float(lexical[i])) for i in order]
 
     def best_activity(self, ranked: list[Ranked], has=None, phases: list[str] | None = None,
                       target: str | None = None) -> Activity | None:
@@ -306,10 +315,10 @@ class Composer:
     # --- shapes -------------------------------------------------------------------------
 
     def topic(self, u, phases, ranked, passages, cites, done, roles, originals, tokens, target, source):
-        """how / when / definition: the items that answer it, grouped by guide."""
+        """how / when / definition: the items that answer it, the best first, grouped by
+        guide; a list the question asks the contents of is given whole."""
         lang = u.language
-        L = LABELS[lang]
-        evidence = [r for r in ranked if r.unit.kind != "roles" and self.is_evidence(r.unit)]
+        evidence = [r for r in ranked if r.unit.kind != "roles" and self.is_evidence(r.unit, lang)]
         if not evidence:
             return "", None
         best = evidence[0].score
@@ -318,41 +327,91 @@ class Composer:
         for r in evidence[: MAX_ITEMS * 4]:
             if r.score < best - ITEM_MARGIN or len(chosen) >= MAX_ITEMS:
                 break
+            if chosen and r.lexical <= 0 and r.score < best - CLOSE_MARGIN:
+                continue  # shares no word with the question and is not close to the best: not evidence
             if any(c.unit.source == r.unit.source and c.unit.line_start <= r.unit.line_end and r.unit.line_start <= c.unit.line_end
                    for c in chosen):
                 continue  # the same lines already stand as evidence
             chosen.append(r)
+        if CONTENTS.search(fold(u.question)):  # "what should X contain?": the list the guide gives for it, whole
+            whole = self.contents_list([r for r in ranked if r.score >= best - ITEM_MARGIN])
+            if not whole:  # no lead-in: the longest list one of the chosen items belongs to
+                whole = max((self.whole_list(r, ranked) for r in chosen), key=len, default=[])
+            if len(whole) > MIN_LIST:  # the list, then what other guides say of it
+                others = [r for r in chosen if r.unit.source != whole[0].unit.source][:OTHER_GUIDES]
+                chosen = whole + others
         lines: list[str] = []
         head_act = self.activity.get(chosen[0].unit.activities[0])
-        if u.intent == "when" and head_act is not None:  # where the best evidence sits
-            p = self.phase[head_act.phase]
-            lines.append(L["when_lead"].format(n=p.order, name=self.phase_name(p.id, lang), act=_md(self.title(head_act, lang))))
         if u.intent == "definition":
             term = self.glossary_line(u.question, lang)
             if term:
                 lines.append(term)
         by_guide: dict[str, list[Ranked]] = {}
-        for r in chosen:
+        for r in chosen:  # in score order: the guide with the best evidence first, its best item first
             by_guide.setdefault(r.unit.source_id, []).append(r)
         for gid, rs in by_guide.items():
             guide = self.kb.guides[gid]
             block = [f"**{_md(self.guide_title(guide, lang))}**"]
-            for r in sorted(rs, key=lambda r: (self.position.get(r.unit.activities[0], 0), r.unit.line_start)):
-                block.append(f"- {self.wording(r.unit, lang, originals)} {cites.ref(self.hit(r.unit))}")
+            listed = len(rs) > MAX_ITEMS or len(chosen) > MIN_LIST and all(r.unit.activities == rs[0].unit.activities for r in rs)
+            for group, hit in self.merged([r.unit for r in rs], LIST_GAP) if listed else [([r.unit], self.hit(r.unit)) for r in rs]:
+                ref = cites.ref(hit)
+                block += [f"- {self.wording(x, lang, originals)}" for x in group[:-1]]
+                block.append(f"- {self.wording(group[-1], lang, originals)} {ref}")
             lines.append("\n".join(block))
         quoted = self.sentences(u.query, u.question, passages, best_dense, cites, {(r.unit.source, r.unit.line_start) for r in chosen}, lang)
         if quoted:
             lines.append(quoted)
-        if head_act is not None and u.intent != "when":
+        if head_act is not None:
             lines.append(self.where(head_act, lang))
         return "\n\n".join(lines), head_act.id if head_act else None
 
-    def is_evidence(self, unit: Passage) -> bool:
-        """Not a heading, a list lead-in or a fragment ('Avgränsningar', 'Dessa utbildas i …:')."""
+    def contents_list(self, ranked: list[Ranked]) -> list[Ranked]:
+        """The list a guide introduces as the contents of something ('Projektplanen bör
+        innehålla:', 'Gevinstrealiseringsplanen inneholder'): the best-ranked such lead-in
+        and the items of its activity on the lines that follow it, whole."""
+        score = {r.unit.id: r for r in ranked}
+        for r in ranked[:CONTENTS_LOOKUP]:
+            lead = r.unit
+            words = re.findall(r"[^\W\d_]+", lead.text)
+            if not (lead.text.rstrip().endswith(":") or (len(words) <= 6 and CONTENTS.search(fold(lead.text)))):
+                continue
+            units = sorted((self.engine.items[i] for i in self.units_of.get(lead.activities[0], [])),
+                           key=lambda x: (x.line_start, x.line_end))
+            out, last = [lead], lead.line_end
+            for x in units:
+                if x.line_start <= lead.line_end or x.kind in ("roles", "tool"):
+                    continue
+                if x.line_start - last > LIST_GAP:
+                    break
+                out.append(x)
+                last = max(last, x.line_end)
+            if len(out) > MIN_LIST:
+                return [score.get(x.id, Ranked(x, r.score)) for x in out]
+        return []
+
+    def whole_list(self, first: Ranked, ranked: list[Ranked]) -> list[Ranked]:
+        """The list an item belongs to: its activity's items of the same kind on lines
+        close together, in the guide's order (empty when it stands alone)."""
+        units = sorted((self.engine.items[i] for i in self.units_of.get(first.unit.activities[0], [])
+                        if self.engine.items[i].kind == first.unit.kind), key=lambda x: x.line_start)
+        k = next((i for i, x in enumerate(units) if x.id == first.unit.id), None)
+        if k is None:
+            return []
+        lo = hi = k
+        while lo > 0 and 0 <= units[lo].line_start - units[lo - 1].line_end <= LIST_GAP:
+            lo -= 1
+        while hi + 1 < len(units) and 0 <= units[hi + 1].line_start - units[hi].line_end <= LIST_GAP:
+            hi += 1
+        score = {r.unit.id: r for r in ranked}
+        return [score.get(x.id, Ranked(x, first.score)) for x in units[lo : hi + 1]]
+
+    def is_evidence(self, unit: Passage, lang: str | None) -> bool:
+        """Not a heading, a list lead-in or a fragment ('Avgränsningar', 'Gevinstrealiseringsplanen
+        inneholder'), judged on the text the asker reads."""
         if unit.kind == "decision":
             return True
-        text = (unit.english or unit.text).strip()
-        return len(re.findall(r"[^\W\d_]+", text)) >= MIN_WORDS and not unit.text.strip().endswith(":")
+        shown = unit.english if lang == "en" and unit.english else unit.text
+        return len(re.findall(r"[^\W\d_]+", shown)) >= MIN_WORDS and not unit.text.strip().endswith(":")
 
     def sentences(self, query_text: str, question: str, passages: list[Hit], best_item: float, cites: _Cites,
                   taken: set[tuple[str, int]], lang: str) -> str:
@@ -433,17 +492,21 @@ class Composer:
                 if "(" in ln and len(ln) <= 90 and wanted & set(doc_tokens(ln, lang))]
 
     def huki_line(self, act: Activity, lang: str, cites: _Cites, tokens: list[str]) -> str:
+        """The HUKI list of an activity, cited to its lines; where a line of the list answers
+        the question in the guide's words ('Verksamhetsägare/ Beställare (tecknar avtal)'),
+        that line leads."""
         L = LABELS[lang]
         guide = self.guide_of[act.id]
         unit = self.roles_unit(act)
+        ref = cites.ref(self.hit(unit)) if unit is not None else ""
         parts = [f"{L[k]} ({HUKI_LETTER[k]}): " + ", ".join(self.role_name(x, lang) for x in getattr(act.roles, k))
                  for k in HUKI_KEYS if getattr(act.roles, k)]
-        ref = cites.ref(self.hit(unit)) if unit is not None else ""
-        line = f"- **{_md(self.title(act, lang))}** ({_md(self.guide_title(guide, lang))}) — " + "; ".join(parts) + f" {ref}"
+        where = f"**{_md(self.title(act, lang))}** ({_md(self.guide_title(guide, lang))})"
         qualified = self.qualified(act, tokens)
         if qualified:
-            line += f"\n  ({L['as_written']}: " + "; ".join(f"«{_md(x)}»" for x in qualified) + ")"
-        return line
+            lead = "; ".join(f"«{_md(x)}»" for x in qualified)
+            return f"- {lead} — {where} {ref}\n  HUKI: " + "; ".join(parts)
+        return f"- {where} — " + "; ".join(parts) + f" {ref}"
 
     def prose_roles(self, act: Activity, lang: str, cites: _Cites, ranked: list[Ranked]) -> str:
         """A guide without HUKI lists: say so, and quote the sentence of the activity that
@@ -458,8 +521,11 @@ class Composer:
         if not said:
             return f"- {L['no_roles'].format(guide=gname, act=name)}"
         unit = said[0]
+        if lang == "en" and unit.kind != "roles" and unit.english:
+            text = _md(unit.english)
+            return f"- **{name}** ({gname}): {text} {cites.ref(self.hit(unit))} — _{L['no_huki'].format(guide=gname, act=name)}_"
         text = self.wording(unit, lang) if unit.kind != "roles" else _md(unit.text.lstrip("- "))
-        return f"- {L['no_huki'].format(guide=gname, act=name)} «{text}» {cites.ref(self.hit(unit))}"
+        return f"- **{name}** ({gname}): «{text}» {cites.ref(self.hit(unit))} — _{L['no_huki'].format(guide=gname, act=name)}_"
 
     def role_words(self, rid: str) -> list[str]:
         """The start of each Swedish/Norwegian name of a role, folded ('prosje' for prosjekteier)."""
@@ -554,7 +620,8 @@ class Composer:
             units = [self.engine.items[i] for i in self.units_of.get(act.id, [])]
             first = next((x for x in units if x.kind == "summary"), None) or next((x for x in units if x.kind == "step"), None) or units[0]
             who = ""
-            if guide.entry.huki and act.roles.accountable:
+            if self.has_huki(act) and act.roles.accountable:  # the role claim is cited to the HUKI lines
+                first = self.roles_unit(act) or first
                 who = f"; {L['accountable']}: " + ", ".join(self.role_name(x, lang) for x in act.roles.accountable)
             mine = [L[k] for k in HUKI_KEYS if roles and set(roles) & set(getattr(act.roles, k))] if guide.entry.huki else []
             you = f" ({L['you']}: {', '.join(mine)})" if mine else ""

@@ -20,6 +20,7 @@ from guide_assistant.kb.textnorm import fold
 from guide_assistant.retrieval.lexical import STOP, raw_tokens, stems
 
 RARE_ZIPF = 2.5
+COMMON_ZIPF = 3.0
 MIN_LEN = 4
 STEM_LANGS = ("en", "sv", "nb")
 WORDFREQ_LANG = {"en": "en", "sv": "sv", "no": "nb"}
@@ -43,12 +44,22 @@ class Vocabulary:
     def known(self, word: str) -> bool:
         return any(s in self.vocab for lang in STEM_LANGS for s in stems([word], lang))
 
-    def compound(self, word: str) -> bool:
-        """Two known words joined, with or without a linking s ('nollpunkts|mätningen')."""
+    def compound(self, word: str, lang: str) -> bool:
+        """Two words joined, with or without a linking s ('nollpunkts|mätningen'), one of
+        them used by the guides and the other used by them or common in the language
+        ('hemtjänst|besök', 'tilbuds|frist')."""
+        def ok(part: str) -> tuple[bool, bool]:
+            known = self.known(part)
+            return known, known or _zipf(part, lang) >= COMMON_ZIPF
+
         for i in range(MIN_LEN, len(word) - MIN_LEN + 1):
             head, tail = word[:i], word[i:]
-            if self.known(head) and (self.known(tail) or (tail[:1] == "s" and len(tail) > MIN_LEN and self.known(tail[1:]))):
-                return True
+            tails = [tail] + ([tail[1:]] if tail[:1] == "s" and len(tail) > MIN_LEN else [])
+            hk, hc = ok(head)
+            for t in tails:
+                tk, tc = ok(t)
+                if (hk and tc) or (tk and hc):
+                    return True
         return False
 
     def unknown(self, question: str, language: str) -> list[str]:
@@ -57,7 +68,8 @@ class Vocabulary:
         for w in raw_tokens(question):
             if len(w) < MIN_LEN or w.isdigit() or fold(w) in STOP or self.known(w):
                 continue
-            if _zipf(w, WORDFREQ_LANG.get(language, "en")) >= RARE_ZIPF or self.compound(w):
+            lang = WORDFREQ_LANG.get(language, "en")
+            if _zipf(w, lang) >= RARE_ZIPF or self.compound(w, lang):
                 continue
             out.append(w)
         return list(dict.fromkeys(out))
