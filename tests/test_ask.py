@@ -314,3 +314,31 @@ def test_ask_json_contract_and_follow_up_through_the_cli(tmp_path):
 def test_empty_question_is_a_clear_error(tmp_path):
     out = run(["ask", "   "], tmp_path)
     assert out.returncode == 2 and "empty" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_unreadable_conversation_store_is_set_aside_and_the_answer_still_given(tmp_path):
+    (tmp_path / "chat.json").write_text("{not json", encoding="utf-8")
+    out = run(["ask", "-c", "Who signs the contract?"], tmp_path)
+    assert out.returncode == 0 and "tecknar avtal" in out.stdout
+    assert "could not be read" in out.stderr and list(tmp_path.glob("chat.json.corrupt-*"))
+    assert json.loads((tmp_path / "chat.json").read_text())["conversations"][0]["turns"]
+
+
+def test_conversation_file_of_the_first_version_is_upgraded_and_continued(tmp_path, composer):
+    first = ask(composer, "We have just signed the contract with the supplier. What should we be doing now?")
+    old = {"schema_version": 1, "turns": [{"at": "2026-11-01T10:00:00+00:00", "question": first.question,
+                                           "answer": first.model_dump(mode="json")}]}
+    (tmp_path / "chat.json").write_text(json.dumps(old), encoding="utf-8")
+    data = json.loads(run(["ask", "-c", "And who is responsible for that?", "--json"], tmp_path).stdout)
+    assert data["intent"] == "who" and data["activity"] == first.activity and data["conversation_id"] == "conversation-1"
+
+
+def test_a_conversation_that_cannot_be_saved_still_answers(tmp_path):
+    env_dir = tmp_path / "ro"
+    env_dir.mkdir()
+    chat = env_dir / "chat.json"
+    chat.mkdir()  # a folder where the file should be: the save fails, the answer stands
+    out = subprocess.run([sys.executable, "-m", "guide_assistant", "ask", "Who signs the contract?"], capture_output=True,
+                         text=True, cwd=ROOT, env={**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "s.json"),
+                                                   "GUIDE_ASSISTANT_CHAT": str(chat)})
+    assert out.returncode == 0 and "tecknar avtal" in out.stdout and "could not be saved" in out.stderr

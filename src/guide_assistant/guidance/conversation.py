@@ -91,6 +91,9 @@ class ConversationStore:
             return store
         except FileNotFoundError:
             return ConversationFile()
+        except OSError as e:  # a folder, no permission: answer anyway, without the history
+            self.warning = f"{self.path} could not be read ({e.strerror or e})"
+            return ConversationFile()
         except (ValueError, ValidationError, UnicodeDecodeError, AttributeError) as e:
             aside = self.path.with_name(f"{self.path.name}.corrupt-{datetime.now().strftime('%Y%m%dT%H%M%S')}")
             self.path.replace(aside)
