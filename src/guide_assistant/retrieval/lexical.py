@@ -35,10 +35,16 @@ def raw_tokens(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(text.casefold().replace("&", "å").replace("@", "ä")) if len(t) > 1 or t.isdigit()]
 
 
+@lru_cache(maxsize=200_000)
+def _fold_stem(stem: str) -> str:
+    """ocr_fold of one stem; stems repeat thousands of times across the passages and items."""
+    return ocr_fold(stem)
+
+
 def stems(tokens: list[str], lang: str) -> list[str]:
     out = []
     for stem in _stemmer(lang).stemWords(tokens):
-        f = ocr_fold(stem)
+        f = _fold_stem(stem)
         if f and f not in STOP:
             out.append(f)
     return out

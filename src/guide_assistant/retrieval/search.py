@@ -110,10 +110,14 @@ class SearchEngine:
         ])
         self.owner = np.asarray(self.data.view_owner, dtype=np.int64)
         # which passage holds each item (same source, the item's lines inside the passage's)
+        by_source: dict[str, list[int]] = {}
+        for i, p in enumerate(self.passages):
+            by_source.setdefault(p.source, []).append(i)
         holder = {}
         for j, it in enumerate(self.items):
-            for i, p in enumerate(self.passages):
-                if p.source == it.source and p.line_start <= it.line_start and it.line_end <= p.line_end:
+            for i in by_source.get(it.source, []):
+                p = self.passages[i]
+                if p.line_start <= it.line_start and it.line_end <= p.line_end:
                     holder[j] = i
                     break
         self.item_holder = np.asarray([holder.get(j, -1) for j in range(len(self.items))], dtype=np.int64)
