@@ -18,6 +18,8 @@ ID_RE = r"^[a-z0-9][a-z0-9-]*$"
 Language = Literal["sv", "nb", "en"]
 PhaseId = Literal["needs", "plan", "design", "prepare", "tender", "implement", "operate"]
 TrackId = Literal["anchoring", "benefits", "procurement"]
+# why an item needs a person's eye: the guide changed under it, or it is an unreviewed draft
+Review = Literal["reworded", "removed", "draft"]
 
 PHASE_IDS: tuple[str, ...] = ("needs", "plan", "design", "prepare", "tender", "implement", "operate")
 TRACK_IDS: tuple[str, ...] = ("anchoring", "benefits", "procurement")
@@ -60,10 +62,12 @@ class SourceEntry(Strict):
     title: str
     title_en: str
     publisher: str
-    language: Literal["sv", "nb"]
+    language: Literal["sv", "nb", "da", "en"]
     origin: str = Field(description="where the text says it comes from, in its own words")
     ocr: bool
-    parser: Literal["skr_web", "pdf_text", "veien_ocr", "fardplan_ocr"]
+    parser: Literal["skr_web", "pdf_text", "veien_ocr", "fardplan_ocr", "generic"]
+    original: str | None = Field(default=None, description="the file the guide arrived as, kept in knowledge/originals/")
+    original_sha256: str | None = None
     huki: bool = Field(default=False, description="the guide gives HUKI role lists (only then are role letters shown)")
 
     @field_validator("file")
@@ -117,6 +121,8 @@ class CrosswalkEntry(Strict):
     lines: Lines
     phases: list[PhaseId] = []
     tracks: list[TrackId] = []
+    review: Review | None = None
+    suggested: bool = Field(default=False, description="proposed by `kb add` from the text, not yet reviewed")
 
     @model_validator(mode="after")
     def _mapped(self) -> "CrosswalkEntry":
@@ -209,11 +215,16 @@ class GlossaryFile(Strict):
 
 
 class Item(Strict):
-    """A step, deliverable, question or tool: English text, original wording, lines."""
+    """A step, deliverable, question or tool: English text, original wording, lines.
+
+    ``review`` is set when the guide changed under it (``reworded``: re-anchored to text
+    that says something else; ``removed``: no longer found, kept but never shown as fact)
+    or when it was drafted by ``kb draft`` and not yet reviewed (``draft``)."""
 
     text: str = Field(min_length=1, description="readable English text")
     original: str = Field(min_length=1, description="the guide's wording, OCR errors corrected")
     lines: Lines
+    review: Review | None = None
 
 
 StepKind = Literal["do", "advice", "step", "tip", "check", "example"]
@@ -245,6 +256,7 @@ class HukiRoles(Strict):
     consulted: list[str] = []
     informed: list[str] = []
     lines: Lines | None = None
+    review: Review | None = None
 
 
 class Activity(Strict):
@@ -261,6 +273,7 @@ class Activity(Strict):
     deliverables: list[Item] = []
     decision: Decision | None = None
     tools: list[Tool] = []
+    review: Review | None = None
 
     @model_validator(mode="after")
     def _has_content(self) -> "Activity":
@@ -296,6 +309,7 @@ class PassageFix(Strict):
     lines: Lines
     text: str = Field(min_length=1)
     note: str | None = None
+    review: Review | None = None  # a fix whose lines changed is not applied
 
 
 class PassageFixesFile(Strict):
