@@ -94,17 +94,73 @@ def kb_validate(
     fidelity: Annotated[bool, typer.Option("--fidelity/--no-fidelity", help="Also check that cited lines hold each item's wording.")] = True,
 ) -> None:
     """Check every knowledge file against its schema and its references against the sources."""
-    from guide_assistant.kb.load import check_knowledge
+    from guide_assistant.kb.load import validate_knowledge
 
-    kb, problems = check_knowledge(_paths(), check_fidelity=fidelity)
+    kb, problems, warnings = validate_knowledge(_paths(), check_fidelity=fidelity)
     for p in problems:
         typer.echo(str(p))
+    for w in warnings:
+        typer.echo(f"{w.file}:{w.line}: warning: {w.message}")
     if problems or kb is None:
         typer.echo(f"{len(problems)} problem(s) found", err=True)
         raise typer.Exit(1)
     acts = kb.activities
     steps = sum(len(a.steps) for _, a in acts)
-    typer.echo(f"knowledge is valid: {len(kb.guides)} sources, {len(acts)} activities, {steps} steps")
+    typer.echo(f"knowledge is valid: {len(kb.guides)} sources, {len(acts)} activities, {steps} steps"
+               + (f"; {len(warnings)} item(s) under review (see `guide-assistant kb changes`)" if warnings else ""))
+
+
+@kb_app.command("update")
+def kb_update(
+    source_id: Annotated[str, typer.Argument(help="The guide's id in knowledge/sources.yaml (e.g. skr).")],
+    new_file: Annotated[Path, typer.Argument(help="The new version of the guide (UTF-8 text, as the source files are).", exists=True, dir_okay=False)],
+) -> None:
+    """Install a new version of a guide and re-anchor every reference to it (moved, reworded, removed)."""
+    from guide_assistant.kb.anchoring import AnchorError, update_source
+
+    try:
+        report = update_source(_paths(), source_id, new_file)
+    except AnchorError as e:
+        typer.echo("error: cannot re-anchor; the knowledge is left as it was:", err=True)
+        for p in e.problems:
+            typer.echo(p, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(report.summary())
+    typer.echo("next: `guide-assistant kb changes` to read what changed, `guide-assistant index build` to index it")
+
+
+@kb_app.command("changes")
+def kb_changes(
+    source_id: Annotated[Optional[str], typer.Argument(help="One guide's id; all guides if left out.")] = None,
+) -> None:
+    """What changed in the guidance since the knowledge was anchored (Markdown): moved,
+    reworded (word diff), removed, and new text no item covers yet."""
+    from guide_assistant.kb.anchoring import AnchorError, load_report, pending_report
+    from guide_assistant.kb.change_report import render
+    from guide_assistant.kb.schema import SourcesFile
+    from guide_assistant.kb.yamlio import load_model
+
+    paths = _paths()
+    reg, _, problems = load_model(paths.knowledge / "sources.yaml", "knowledge/sources.yaml", SourcesFile)
+    if reg is None:
+        raise _err("error: " + "; ".join(str(p) for p in problems), 1)
+    ids = [s.id for s in reg.sources]
+    if source_id is not None and source_id not in ids:
+        raise _err(f"error: unknown guide '{source_id}'; valid ids: {', '.join(ids)}", 2)
+    out = ["# Changes in the guidance", ""]
+    for s in reg.sources:
+        if source_id is not None and s.id != source_id:
+            continue
+        try:
+            pending = pending_report(paths, s.id)
+        except AnchorError as e:
+            raise _err("error: " + "; ".join(e.problems), 1) from None
+        report = pending or load_report(paths, s.id)
+        if report is None:
+            out += [f"## {s.title} (`{s.file}`)", "", "_No change since the knowledge was anchored._", ""]
+        else:
+            out.append(render(report, s.title, pending=pending is not None))
+    typer.echo("\n".join(out))
 
 
 @kb_app.command("quality")
@@ -204,12 +260,13 @@ def checklist_cmd(
     state: StateOpt = None,
 ) -> None:
     """Activities with steps, roles, deliverables and decision points, in phase order; done marks from your saved state."""
-    from guide_assistant.guidance.checklist import checklist, to_markdown
+    from guide_assistant.guidance.checklist import checklist, review_mark, to_markdown
     from guide_assistant.guidance.next_steps import done_steps
 
     if fmt not in ("text", "md"):
         raise _err(f"error: unknown format '{fmt}'; valid formats: text, md", 2)
     kb = _kb()
+    _warn_if_guidance_changed(kb.paths)
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
     st = _load_state(_store(state))
     rows = checklist(kb, phases, roles, done_steps(kb, st.done))
@@ -231,9 +288,10 @@ def checklist_cmd(
         if a.role_match:
             typer.echo(f"  your role: {', '.join(a.role_match)}")
         for s_ in a.steps:
-            typer.echo(f"  [{'x' if s_.done else ' '}] {s_.text}  ({s_.id}, lines {s_.line_start}-{s_.line_end})")
+            typer.echo(f"  [{'x' if s_.done else ' '}] {s_.text}  ({s_.id}, lines {s_.line_start}-{s_.line_end})"
+                       + review_mark(s_.review, s_.done).replace("**", ""))
         for d in a.deliverables:
-            typer.echo(f"  deliverable: {d.text}  (lines {d.line_start}-{d.line_end})")
+            typer.echo(f"  deliverable: {d.text}  (lines {d.line_start}-{d.line_end})" + review_mark(d.review).replace("**", ""))
         if a.decision:
             typer.echo(f"  decision: {a.decision.text}")
             for q in a.decision.questions:
@@ -396,6 +454,7 @@ def ask_cmd(
     if not text.strip():
         raise _err("error: the question is empty", 2)
     kb = _kb()
+    _warn_if_guidance_changed(kb.paths)
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
     st = _load_state(_store(state))
     chats = ConversationStore(conversation_path(chat))
@@ -441,6 +500,8 @@ def index_build(
         raise _err(f"error: {e}", 1) from None
     except OSError as e:
         raise _err(f"error: cannot write the index in {paths.index}: {e.strerror or e}", 1) from None
+    for report in result.reanchored:
+        typer.echo(f"guide updated: {report.summary()}; see `guide-assistant kb changes`", err=True)
     if result.unchanged:
         typer.echo(f"index is up to date: {result.passages} passages (nothing to embed) [{result.seconds:.2f}s]", err=True)
     else:
@@ -468,6 +529,16 @@ def index_status_cmd(json_out: JsonOpt = False, embedder: EmbedderOpt = None) ->
         for r in st.reasons:
             typer.echo(f"  - {r}")
     raise typer.Exit(0 if st.fresh else 1)
+
+
+def _warn_if_guidance_changed(paths: Paths) -> None:
+    """A guide replaced in place and not yet re-anchored: its line references are stale."""
+    from guide_assistant.kb.anchoring import changed_sources
+
+    changed = [file for _, file, _ in changed_sources(paths)]
+    if changed:
+        typer.echo(f"warning: the guidance changed ({', '.join(changed)}) since the knowledge was anchored; "
+                   "line references may point at old text until `guide-assistant index build` moves them", err=True)
 
 
 def _engine(embedder: str | None, kb=None):

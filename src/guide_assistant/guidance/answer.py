@@ -176,6 +176,8 @@ class Composer:
             if originals:
                 text += f" — «{_md(unit.text)}»"
             return text
+        if unit.detail == "reworded":  # the guide's new words; the knowledge awaits review
+            return f"«{_md(unit.text)}» _({LABELS[lang]['reworded']})_"
         return _md(unit.text)
 
     def hit(self, unit: Passage) -> Hit:

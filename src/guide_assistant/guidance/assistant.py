@@ -37,10 +37,10 @@ class Assistant:
         return index_status(self.paths)
 
     def rebuild_index(self, progress=None, full: bool = False) -> BuildResult:
-        """Reload the knowledge, then build; a failure leaves the old index and knowledge in use."""
-        kb = load_knowledge(self.paths)
+        """Build (re-anchoring guides changed in place first), then reload the knowledge; a
+        failure leaves the old index and knowledge in use."""
         result = build_index(self.paths, full=full, progress=progress or False)
-        self.kb = kb
+        self.kb = load_knowledge(self.paths)
         self._engine = None
         self._composer = None
         return result
@@ -51,6 +51,19 @@ class Assistant:
             self._engine.embedder  # load the model now, not at the first question
             self._composer = Composer(self.kb, self._engine)
         return self._engine
+
+    def guidance_changes(self, result: BuildResult) -> str:
+        """The change report (Markdown) of the guides a build re-anchored; "" if none."""
+        from guide_assistant.kb.change_report import render
+
+        titles = {g.entry.file: g.entry.title for g in self.kb.guides.values()}
+        return "\n".join(render(r, titles.get(r.source, r.source)) for r in result.reanchored)
+
+    def unanchored_sources(self) -> list[str]:
+        """Guides replaced in place that the knowledge has not been re-anchored to yet."""
+        from guide_assistant.kb.anchoring import changed_sources
+
+        return [file for _, file, _ in changed_sources(self.paths)]
 
     # --- answers -----------------------------------------------------------------
     def ask(self, question: str) -> Answer:

@@ -24,11 +24,13 @@ class StepOut(Ref):
     text: str
     original: str
     done: bool = False
+    review: str | None = None  # reworded / removed (the guide changed under it) / draft (not yet reviewed)
 
 
 class ItemOut(Ref):
     text: str
     original: str
+    review: str | None = None
 
 
 class DecisionOut(Ref):
@@ -60,7 +62,8 @@ class ActivityOut(Ref):
 
 
 def _item(file: str, item: Item) -> ItemOut:
-    return ItemOut(source=file, line_start=item.lines.start, line_end=item.lines.end, text=item.text, original=item.original)
+    return ItemOut(source=file, line_start=item.lines.start, line_end=item.lines.end, text=item.text, original=item.original,
+                   review=item.review)
 
 
 def activity_out(guide: Guide, act: Activity, done: set[str] = frozenset()) -> ActivityOut:
@@ -68,7 +71,7 @@ def activity_out(guide: Guide, act: Activity, done: set[str] = frozenset()) -> A
     steps = [
         StepOut(
             source=f, line_start=s.lines.start, line_end=s.lines.end, id=step_id(act, i), kind=s.kind,
-            text=s.text, original=s.original, done=step_id(act, i) in done,
+            text=s.text, original=s.original, done=step_id(act, i) in done, review=s.review,
         )
         for i, s in enumerate(act.steps)
     ]
@@ -108,6 +111,23 @@ def checklist(kb: KnowledgeBase, phases: list[str] | None = None, roles: list[st
     return [r[2] for r in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
+REVIEW_MARKS = {
+    "reworded": "the guide reworded this; check it against the source",
+    "removed": "no longer in the guide; kept for review, not guidance",
+    "draft": "draft, not reviewed",
+}
+
+
+def review_mark(review: str | None, done: bool = False) -> str:
+    """What a reader must know about an item under review (and a tick made before the change)."""
+    if review is None:
+        return ""
+    mark = f" **⚠ {REVIEW_MARKS.get(review, review)}**"
+    if done and review in ("reworded", "removed"):
+        mark += " (ticked before the guide changed)"
+    return mark
+
+
 def _md(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
 
@@ -134,11 +154,13 @@ def to_markdown(kb: KnowledgeBase, rows: list[ActivityOut], roles: list[str] | N
         if a.role_match:
             out += [f"Your role is: {', '.join(a.role_match)}", ""]
         for s in a.steps:
-            out.append(f"- [{'x' if s.done else ' '}] {_md(s.text)} — _{_md(s.original)}_ (lines {s.line_start}–{s.line_end}, `{s.id}`)")
+            out.append(f"- [{'x' if s.done else ' '}] {_md(s.text)} — _{_md(s.original)}_ (lines {s.line_start}–{s.line_end}, `{s.id}`)"
+                       + review_mark(s.review, s.done))
         if a.steps:
             out.append("")
         if a.deliverables:
-            out += ["Deliverables:", *[f"- {_md(d.text)} (lines {d.line_start}–{d.line_end})" for d in a.deliverables], ""]
+            out += ["Deliverables:", *[f"- {_md(d.text)} (lines {d.line_start}–{d.line_end})" + review_mark(d.review)
+                                       for d in a.deliverables], ""]
         if a.decision:
             out += [f"Decision: {_md(a.decision.text)} (lines {a.decision.line_start}–{a.decision.line_end})"]
             out += [f"- [ ] {_md(q.text)} (lines {q.line_start}–{q.line_end})" for q in a.decision.questions]

@@ -23,7 +23,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unclear": "I can't tell what “{word}” refers to: there is no earlier question in this conversation. "
                    "Ask again with the activity or topic, for example:",
         "about": "About: **{act}** ({guide})", "term": "Term", "in_guide_language": "in the guide's words",
-        "also": "Also in this phase",
+        "also": "Also in this phase", "reworded": "the guide reworded this; not yet reviewed",
     },
     "sv": {
         "phase": "Fas", "phases": "Faser", "of": "av", "saved": "er sparade fas",
@@ -45,7 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unclear": "Jag kan inte avgöra vad ”{word}” syftar på: det finns ingen tidigare fråga i samtalet. "
                    "Fråga igen och nämn aktiviteten eller ämnet, till exempel:",
         "about": "Gäller: **{act}** ({guide})", "term": "Begrepp", "in_guide_language": "med vägledningens ord",
-        "also": "Även i den här fasen",
+        "also": "Även i den här fasen", "reworded": "vägledningen har formulerat om detta; ännu inte granskat",
     },
     "no": {
         "phase": "Fase", "phases": "Faser", "of": "av", "saved": "den lagrede fasen deres",
@@ -67,7 +67,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unclear": "Jeg kan ikke avgjøre hva «{word}» viser til: det er ikke noe tidligere spørsmål i samtalen. "
                    "Spør igjen og nevn aktiviteten eller temaet, for eksempel:",
         "about": "Gjelder: **{act}** ({guide})", "term": "Begrep", "in_guide_language": "med veiledningens ord",
-        "also": "Også i denne fasen",
+        "also": "Også i denne fasen", "reworded": "veiledningen har formulert dette om; ikke gjennomgått ennå",
     },
 }
 HUKI_LETTER = {"accountable": "H", "responsible": "U", "consulted": "K", "informed": "I"}

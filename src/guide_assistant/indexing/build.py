@@ -31,7 +31,9 @@ from guide_assistant.indexing.store import (
     read_manifest,
     write_index,
 )
-from guide_assistant.kb.load import load_knowledge
+from guide_assistant.kb.anchoring import Report, ensure_snapshots, reanchor_changed
+from guide_assistant.kb.errors import KnowledgeError
+from guide_assistant.kb.load import validate_knowledge
 
 def _code_fingerprint() -> str:
     """A hash of the code that turns knowledge into passages (parsers, cleanup, cutting),
@@ -66,6 +68,7 @@ class BuildResult:
     seconds: float
     unchanged: bool = False
     folder: Path | None = None
+    reanchored: list[Report] = field(default_factory=list)  # sources changed in place, re-anchored by this build
 
 
 @dataclass
@@ -124,6 +127,11 @@ def index_status(paths: Paths, spec: str | None = None) -> Status:
     except IndexError_ as e:
         return Status(True, False, [str(e)], folder=str(folder))
     reasons = staleness(paths, manifest, spec_id(embedder_spec(spec)))
+    if not reasons:  # the index matches the knowledge; does the knowledge still match the guides?
+        _, problems, _ = validate_knowledge(paths, check_fidelity=True)
+        if problems:
+            reasons.append(f"{len(problems)} reference(s) no longer hold their wording, e.g. {problems[0]}; "
+                           "run `guide-assistant kb validate`")
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
     return Status(True, not reasons, reasons, manifest.embedder_id, manifest.counts.get("passages", 0),
                   manifest.built_at, size, str(folder))
@@ -150,6 +158,9 @@ def build_index(paths: Paths, spec: str | None = None, full: bool = False, progr
 
 def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, started: float) -> BuildResult:
     eid = spec_id(spec)
+    # a guide replaced in place: move every reference to its new text first (kb/anchoring.py)
+    ensure_snapshots(paths)
+    reports = reanchor_changed(paths)
     previous = None
     if not full:
         try:
@@ -159,7 +170,10 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, sta
     if previous is not None and not staleness(paths, previous.manifest, eid):
         n = sum(r.passage.kind == "passage" for r in previous.records)
         return BuildResult(n, 0, previous.vectors.ntotal, time.perf_counter() - started, unchanged=True, folder=previous.folder)
-    kb = load_knowledge(paths)
+    # the gate: every cited range must still hold its wording (items under review aside)
+    kb, problems, _ = validate_knowledge(paths, check_fidelity=True)
+    if problems or kb is None:
+        raise KnowledgeError(problems)
     titles = {g.entry.id: g.entry.title for g in kb.guides.values()}
     passages = build_passages(kb) + build_items(kb)
     views = [p.views(titles[p.source_id]) for p in passages]
@@ -202,4 +216,5 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, sta
         sources=source_hashes(paths), knowledge=knowledge_hashes(paths), files={},
     )
     folder = write_index(paths.index, manifest, records, vectors)
-    return BuildResult(manifest.counts["passages"], len(todo), len(flat) - len(todo), time.perf_counter() - started, folder=folder)
+    return BuildResult(manifest.counts["passages"], len(todo), len(flat) - len(todo), time.perf_counter() - started,
+                       folder=folder, reanchored=reports)

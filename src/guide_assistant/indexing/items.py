@@ -6,7 +6,9 @@ wording and its exact lines, indexed next to the passages. Answers are built fro
 units: they cite the lines that hold exactly the point made, not the passage around it.
 
 Units are ``Passage`` records with ``kind`` set (the index stores both the same way):
-``text`` is the guide's wording (OCR corrected), ``english`` the English text.
+``text`` is the guide's wording (OCR corrected), ``english`` the English text. An item
+the guide removed is not a unit; one it reworded is its current wording, with no English
+text until a person has reviewed it (``detail: reworded``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ def activity_units(kb: KnowledgeBase, guide: Guide, act: Activity) -> list[Passa
 
     def unit(kind: str, key: str, item: Item | None, start: int, end: int, text: str, english: str,
              detail: str = "") -> None:
+        if item is not None and item.review == "removed":
+            return  # no longer in the guide: kept in the knowledge for review, never evidence
+        if item is not None and item.review == "reworded":
+            # the guide says something else now: its current words, no stale English
+            text, english, detail = guide.readable(start, end), "", "reworded"
         out.append(Passage(
             id=f"{act.id}#{key}", source=guide.entry.file, source_id=guide.entry.id, line_start=start, line_end=end,
             section=act.section, language=guide.entry.language, phases=[act.phase], tracks=list(act.tracks),
@@ -46,7 +53,7 @@ def activity_units(kb: KnowledgeBase, guide: Guide, act: Activity) -> list[Passa
     if act.summary is not None:
         s = act.summary
         unit("summary", "summary", s, s.lines.start, s.lines.end, s.original, s.text)
-    if act.roles.lines is not None and _roles(act):
+    if act.roles.lines is not None and _roles(act) and act.roles.review is None:
         r = act.roles.lines
         unit("roles", "roles", None, r.start, r.end, guide.readable(r.start, r.end), roles_english(kb, act))
     for i, s in enumerate(act.steps):

@@ -131,10 +131,12 @@ class _Cutter:
             if act.decision:
                 items += [act.decision, *act.decision.questions]
             for it in items:
+                if it.review in ("reworded", "removed"):
+                    continue  # its English text no longer says what the guide says
                 if start <= it.lines.start and it.lines.end <= end + 1 and it.text not in out:
                     out.append(it.text)
             r = act.roles.lines
-            if r is not None and r.start <= end and r.end >= start:
+            if r is not None and act.roles.review is None and r.start <= end and r.end >= start:
                 parts = [f"{key}: " + ", ".join(role_names.get(x, x) for x in getattr(act.roles, key))
                          for key in ("accountable", "responsible", "consulted", "informed") if getattr(act.roles, key)]
                 out.append(f"Roles for {act.title} (HUKI): " + "; ".join(parts) + ".")

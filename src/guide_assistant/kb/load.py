@@ -89,6 +89,7 @@ class _Loader:
         self.paths = paths
         self.check_fidelity = check_fidelity
         self.problems: list[KnowledgeProblem] = []
+        self.warnings: list[KnowledgeProblem] = []  # items under review: reported, not errors
 
     def label(self, path: Path) -> str:
         return self.paths.rel(path)
@@ -159,13 +160,18 @@ class _Loader:
                 self.same_source(doc, obj.source, entry)
                 last = 0
                 for i, p in sorted(enumerate(obj.passages), key=lambda t: t[1].lines.start):
+                    if p.review is not None:
+                        self.warnings.append(doc.problem(("passages", i, "review"), f"hand-fixed passage under review ({p.review}); not applied"))
+                        continue
                     self.lines_ok(doc, ("passages", i, "lines"), p.lines, text)
                     if p.lines.start <= last:
                         self.problems.append(doc.problem(("passages", i, "lines"),
                                                          f"passage lines {p.lines.start}-{p.lines.end} overlap another passage"))
                     last = max(last, p.lines.end)
                 passages = obj
-        return Cleaner(words.words, tuple(words.line_prefixes), tuple(passages.passages), language=entry.language)
+        # a hand-fixed passage whose lines changed in the guide is not applied until reviewed
+        fixes = tuple(p for p in passages.passages if p.review is None)
+        return Cleaner(words.words, tuple(words.line_prefixes), fixes, language=entry.language)
 
     def same_source(self, doc: YamlDoc, source: str, entry: SourceEntry) -> None:
         if source != entry.file:
@@ -216,7 +222,9 @@ class _Loader:
                 for ri, role in enumerate(getattr(act.roles, key)):
                     if role not in role_ids:
                         self.problems.append(doc.problem(loc + ("roles", key, ri), f"unknown role id '{role}' (see knowledge/roles.yaml)"))
-        if act.roles.lines is not None:
+        if act.roles.lines is not None and act.roles.review is not None:
+            self.warnings.append(doc.problem(loc + ("roles", "review"), f"HUKI list under review ({act.roles.review})"))
+        elif act.roles.lines is not None:
             self.lines_ok(doc, loc + ("roles", "lines"), act.roles.lines, guide.text)
         seen_steps: set[str] = set()
         for si in range(len(act.steps)):
@@ -234,6 +242,10 @@ class _Loader:
             items.append((loc + ("decision",), act.decision))
             items += [(loc + ("decision", "questions", i), q) for i, q in enumerate(act.decision.questions)]
         for iloc, item in items:
+            if item.review is not None:  # the guide changed under it, or an unreviewed draft: not checked as fact
+                self.warnings.append(doc.problem(iloc + ("review",), f"under review ({item.review}): lines "
+                                                 f"{item.lines.start}-{item.lines.end} of {guide.entry.file}"))
+                continue
             if not self.lines_ok(doc, iloc + ("lines",), item.lines, guide.text):
                 continue
             if self.check_fidelity:
@@ -246,10 +258,17 @@ class _Loader:
                     ))
 
 
-def check_knowledge(paths: Paths, check_fidelity: bool = True) -> tuple[KnowledgeBase | None, list[KnowledgeProblem]]:
+def validate_knowledge(paths: Paths, check_fidelity: bool = True) -> tuple[KnowledgeBase | None, list[KnowledgeProblem], list[KnowledgeProblem]]:
+    """The knowledge base (None if it cannot be built), its problems, and its warnings
+    (items under review)."""
     loader = _Loader(paths, check_fidelity)
     kb = loader.load()
-    return kb, sorted(loader.problems)
+    return kb, sorted(loader.problems), sorted(loader.warnings)
+
+
+def check_knowledge(paths: Paths, check_fidelity: bool = True) -> tuple[KnowledgeBase | None, list[KnowledgeProblem]]:
+    kb, problems, _ = validate_knowledge(paths, check_fidelity)
+    return kb, problems
 
 
 def load_knowledge(paths: Paths, check_fidelity: bool = False) -> KnowledgeBase:

@@ -156,6 +156,10 @@ class GuideApp(App[None]):
             self.last_answer = turn.answer
         for w in self.assistant.warnings:
             self.notify(w, severity="warning", markup=False)
+        changed = self.assistant.unanchored_sources()
+        if changed:
+            self.notify(f"The guidance changed: {', '.join(changed)}. Line references may point at old text until the "
+                        "index is rebuilt (ctrl+r), which moves them to the new text.", severity="warning", markup=False, timeout=15)
         first = next(iter(self.assistant.kb.guides))
         self.show_guide(first)
         self.query_one("#question", Input).focus()
@@ -193,6 +197,10 @@ class GuideApp(App[None]):
                     progress=lambda d, t: self.call_from_thread(screen.progress, d, t), full=full)
             self.call_from_thread(self.notify, f"index built: {result.passages} passages, {result.embedded} embedded, "
                                   f"{result.reused} reused", markup=False)
+            if result.reanchored:
+                self.call_from_thread(self.push_screen, MessageScreen(
+                    "The guidance was updated: every reference was moved to the new text; changed items are marked for review.",
+                    self.assistant.guidance_changes(result)))
             self.call_from_thread(self.after_knowledge_reload)
         except KnowledgeError as e:
             body = "\n".join(str(p) for p in e.problems)
