@@ -92,6 +92,12 @@ def test_a_reworded_step_is_flagged_and_shown_as_changed(project):
     assert step.review == "reworded"
     assert any(c.kind == "reworded" and "skr-planera" in c.what for c in report.changes)
     assert any("under review (reworded)" in w.message for w in warnings)
+    # checklist --json carries it; the other steps carry null
+    from guide_assistant.guidance.checklist import checklist
+
+    act = next(a for a in checklist(kb, ["plan"]) if a.id == "skr-planera")
+    assert [s.review for s in act.steps if s.original == old] == ["reworded"]
+    assert all(s.review is None for s in act.steps if s.original != old)
 
 
 def test_a_removed_bullet_is_flagged_removed_and_the_rest_move(project):

@@ -191,16 +191,13 @@ class GuideApp(App[None]):
     def build(self, reason: str, full: bool) -> None:
         screen = BuildScreen(reason)
         self.call_from_thread(self.push_screen, screen)
+        result = None
         try:
             with self.engine_lock:
                 result = self.assistant.rebuild_index(
                     progress=lambda d, t: self.call_from_thread(screen.progress, d, t), full=full)
             self.call_from_thread(self.notify, f"index built: {result.passages} passages, {result.embedded} embedded, "
                                   f"{result.reused} reused", markup=False)
-            if result.reanchored:
-                self.call_from_thread(self.push_screen, MessageScreen(
-                    "The guidance was updated: every reference was moved to the new text; changed items are marked for review.",
-                    self.assistant.guidance_changes(result)))
             self.call_from_thread(self.after_knowledge_reload)
         except KnowledgeError as e:
             body = "\n".join(str(p) for p in e.problems)
@@ -209,6 +206,10 @@ class GuideApp(App[None]):
             self.call_from_thread(self.notify, f"index not built: {e}", severity="error", markup=False, timeout=15)
         finally:
             self.call_from_thread(screen.dismiss)
+        if result is not None and result.reanchored:
+            self.call_from_thread(self.push_screen, MessageScreen(
+                "The guidance was updated: every reference was moved to the new text; changed items are marked for review.",
+                self.assistant.guidance_changes(result)))
 
     def after_knowledge_reload(self) -> None:
         self.fill_checklist()
