@@ -6,7 +6,8 @@ When a source in ``knowledge/sources/`` differs from it (a file replaced in plac
 ``kb update``), every reference to it is mapped to the new text:
 
 1. through a line diff of old and new text (``difflib.SequenceMatcher``, ``autojunk=False``):
-   a range whose every line is unchanged moves with it;
+   a range whose every line is unchanged moves with it; then through a word diff, so that
+   text re-flowed onto other lines (an OCR run, a re-wrapped web page) moves with its words;
 2. by exact search of the cited lines (unique; where the text occurs more than once, the
    surrounding lines decide; a tie is never broken by picking the nearest);
 3. by fuzzy search (rapidfuzz) of the item's wording over windows of the new text: a window
@@ -46,6 +47,7 @@ REPORTS = "changes"
 CONTEXT = 3  # lines of context before and after a cited range that decide between equal matches
 REWORDED_MIN = 60  # rapidfuzz token_set_ratio: at least this similar to count as the same text reworded
 WINDOW_SLACK = 2  # a reworded range may be this many lines longer or shorter
+WORDS_KEPT = 0.5  # a range whose words mostly survive the word diff is found where they went
 WHOLE = 0.999  # containment of every word: moved; less (a word changed): reworded, for a person to check
 
 
@@ -110,6 +112,59 @@ class TextMap:
                     self.line[i1 + k + 1] = j1 + k + 1
             elif tag in ("insert", "replace") and j2 > j1:
                 self.inserted.append((j1 + 1, j2))
+        self._words: tuple[list[int], list[int], dict[int, int]] | None = None
+
+    def word_map(self) -> tuple[list[int], list[int], dict[int, int]]:
+        """Word-level diff (computed once, when a line diff is not enough): the line of each
+        old and new word, and old word -> new word for unchanged words. Text re-flowed onto
+        other lines keeps its words, so its items move with them."""
+        if self._words is None:
+            def split(lines: list[str]) -> tuple[list[str], list[int]]:
+                toks, where = [], []
+                for n, line in enumerate(lines, 1):
+                    for w in line.split():
+                        toks.append(w)
+                        where.append(n)
+                return toks, where
+
+            ot, ol = split(self.old)
+            nt, nl = split(self.new)
+            mapping: dict[int, int] = {}
+            for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ot, nt, autojunk=False).get_opcodes():
+                if tag == "equal":
+                    for k in range(i2 - i1):
+                        mapping[i1 + k] = j1 + k
+            self._words = (ol, nl, mapping)
+        return self._words
+
+    def added_text(self) -> list[tuple[int, int]]:
+        """Line ranges of the new text whose words are new (not old words re-flowed)."""
+        if not self.inserted:
+            return []
+        ol, nl, mapping = self.word_map()
+        kept = set(mapping.values())
+        lines = sorted({nl[j] for j in range(len(nl)) if j not in kept})
+        out: list[tuple[int, int]] = []
+        for n in lines:
+            if out and n - out[-1][1] <= 2:
+                out[-1] = (out[-1][0], n)
+            else:
+                out.append((n, n))
+        return out
+
+    def by_words(self, a: int, b: int) -> tuple[str, tuple[int, int]] | None:
+        """Where the words of old lines a..b went: all of them, together ('moved'), or most
+        of them ('partly': the text around them or in them changed); None if few survive."""
+        ol, nl, mapping = self.word_map()
+        idx = [i for i, n in enumerate(ol) if a <= n <= b]
+        if not idx:
+            return None
+        mapped = [mapping[i] for i in idx if i in mapping]
+        if len(mapped) < WORDS_KEPT * len(idx):
+            return None
+        rng = (nl[min(mapped)], nl[max(mapped)])
+        whole = len(mapped) == len(idx) and max(mapped) - min(mapped) == len(idx) - 1
+        return ("moved" if whole else "partly"), rng
 
     def exact(self, a: int, b: int) -> tuple[int, int] | None:
         """Every line of a..b unchanged and still together."""
@@ -289,6 +344,15 @@ def map_reference(ref: Ref, tm: TextMap) -> tuple[str, tuple[int, int] | None]:
             found = tm.search(ref.a, ref.b)
             moved = found if isinstance(found, tuple) else None
         return ("moved", moved) if moved is not None else ("removed", None)
+    words = tm.by_words(ref.a, ref.b)
+    if words is not None:
+        kind, rng = words
+        if kind == "partly":  # some words changed or the text around it did: does it still say the same?
+            wording = ref.wording or tm.cleaned(tm.old, ref.a, ref.b)
+            same = (fidelity.containment(wording, tm.cleaned(tm.new, *rng)) >= WHOLE if ref.wording
+                    else tm.cleaned(tm.new, *rng).split() == wording.split())
+            kind = "moved" if same else "reworded"
+        return kind, rng
     found = tm.search(ref.a, ref.b)
     if isinstance(found, tuple):
         return "moved", found
@@ -333,7 +397,7 @@ def plan_reanchor(paths: Paths, source_id: str, source_file: str, old_text: str,
             file=ref.file, line=0, what=ref.what, kind=kind, old=(ref.a, ref.b), new=rng,
             old_text=tm.cleaned(old, ref.a, min(ref.b, len(old))) if not ref.span else "",
             new_text=tm.cleaned(new, *rng) if rng and not ref.span else "", section=ref.section))
-    for a, b in tm.inserted:  # new text that no item's lines cover
+    for a, b in tm.added_text():  # new text (not re-flowed old text) that no item's lines cover
         if any(x <= b and a <= y for x, y in covered if y - x < 40):
             continue
         text = tm.cleaned(new, a, b).strip()
