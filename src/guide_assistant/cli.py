@@ -196,6 +196,73 @@ def kb_sections(source: Annotated[str, typer.Argument(help="Source id or file na
         typer.echo(f"{'  ' * sec.level}{sec.title}  [{sec.line_start}-{sec.line_end}]")
 
 
+@kb_app.command("add")
+def kb_add(
+    file: Annotated[Path, typer.Argument(help="The guide as it arrived: .txt, .md, .html (a saved web page), .pdf or .docx.",
+                                         readable=False)],
+    source_id: Annotated[Optional[str], typer.Option("--id", help="Source id (default: a slug of the file name).")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help="Title (default: the first heading).")] = None,
+    language: Annotated[Optional[str], typer.Option("--language", help="sv | nb (or no) | da | en (default: detected).")] = None,
+    publisher: Annotated[Optional[str], typer.Option("--publisher", help="Publisher (default: unknown).")] = None,
+) -> None:
+    """Add a guide: extract its text into knowledge/sources/<id>.txt, keep the original in
+    knowledge/originals/, register it and suggest a canonical phase for each section."""
+    from guide_assistant.indexing.embedders import EmbedderError
+    from guide_assistant.kb.ingest import IngestError, add_guide
+
+    paths = _paths()
+    try:
+        r = add_guide(paths, file, source_id, title, language, publisher, log=lambda s: typer.echo(s, err=True))
+    except IngestError as e:
+        raise _err(f"error: {e}", 1) from None
+    except KnowledgeError as e:
+        typer.echo("error: the knowledge base is invalid (fix it first; nothing was added):", err=True)
+        for p in e.problems:
+            typer.echo(str(p), err=True)
+        raise typer.Exit(1) from None
+    except EmbedderError as e:
+        raise _err(f"error: {e} (nothing was added)", 1) from None
+    except OSError as e:
+        raise _err(f"error: cannot write to {paths.knowledge}: {e.strerror or e} (nothing was added)", 1) from None
+    e = r.entry
+    typer.echo(f"added {e.id}: {e.title} ({e.language}, {'OCR' if e.ocr else 'text layer' if file.suffix.lower() == '.pdf' else file.suffix.lower().lstrip('.')}), "
+               f"{r.lines} lines, {r.sections} sections")
+    for w in r.written:
+        typer.echo(f"  wrote {w}")
+    if e.ocr:
+        if r.garbled_share is not None:
+            typer.echo(f"OCR garble check: {r.garbled_share:.2%} of the words are garbled "
+                       f"(fix them in knowledge/cleanup/words/{e.id}.yaml; `guide-assistant kb quality`)")
+        else:
+            typer.echo(f"OCR garble check: {r.garble_note}")
+    typer.echo("suggested phases (crosswalk entries with `suggested: true` in knowledge/phases.yaml; review them):")
+    for s in r.suggestions:
+        typer.echo(f"  {s.path}  [{s.lines[0]}-{s.lines[1]}] -> {s.phase}")
+    typer.echo(f"next: run `guide-assistant index build`; `guide-assistant kb draft {e.id}` drafts its activities")
+
+
+@kb_app.command("draft")
+def kb_draft(
+    source: Annotated[str, typer.Argument(help="Source id or file name.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing activities file.")] = False,
+) -> None:
+    """Draft activities from a guide's headings and lists into knowledge/activities/<id>.yaml
+    (every activity and item `review: draft`)."""
+    from guide_assistant.kb.draft import DraftError, draft
+
+    kb = _kb()
+    try:
+        r = draft(kb, source, force)
+    except DraftError as e:
+        raise _err(f"error: {e}", 1) from None
+    except OSError as e:
+        raise _err(f"error: cannot write the activities file: {e.strerror or e}", 1) from None
+    typer.echo(f"drafted {len(r.activities)} activities -> {kb.paths.rel(r.path)} (review: draft)")
+    for aid, phase, steps, deliverables in r.activities:
+        typer.echo(f"  {aid}  [{phase}]  {steps} steps, {deliverables} deliverables")
+    typer.echo("next: review them against the guide, then `guide-assistant kb validate` and `guide-assistant index build`")
+
+
 @app.command("phases")
 def phases_cmd(json_out: JsonOpt = False) -> None:
     """The canonical phases and tracks, and the crosswalk from each guide."""
@@ -283,7 +350,7 @@ def checklist_cmd(
             current = a.phase
             typer.echo(f"\n== {a.phase} ==")
         acc = ", ".join(a.roles.accountable)
-        typer.echo(f"\n{a.title}  ({titles[a.source]}, {a.section}, lines {a.line_start}-{a.line_end})"
+        typer.echo(f"\n{a.shown_title}  ({titles[a.source]}, {a.section}, lines {a.line_start}-{a.line_end})"
                    + (f"  accountable: {acc}" if acc else ""))
         if a.role_match:
             typer.echo(f"  your role: {', '.join(a.role_match)}")

@@ -10,6 +10,7 @@ from guide_assistant.kb.load import Guide, KnowledgeBase, step_id
 from guide_assistant.kb.schema import Activity, Item
 
 HUKI_KEYS = ("accountable", "responsible", "consulted", "informed")
+DRAFT_MARK = "(draft)"  # after the title of an activity that is `review: draft` (not yet read by a person)
 
 
 class Ref(BaseModel):
@@ -59,6 +60,11 @@ class ActivityOut(Ref):
     decision: DecisionOut | None
     tools: list[ItemOut]
     role_match: list[str] | None = None  # with --role: which HUKI letters the role holds
+    review: str | None = None  # "draft": proposed by `kb draft`, not yet read by a person
+
+    @property
+    def shown_title(self) -> str:
+        return f"{self.title} {DRAFT_MARK}" if self.review == "draft" else self.title
 
 
 def _item(file: str, item: Item) -> ItemOut:
@@ -81,7 +87,7 @@ def activity_out(guide: Guide, act: Activity, done: set[str] = frozenset()) -> A
         decision = DecisionOut(source=f, line_start=d.lines.start, line_end=d.lines.end, text=d.text,
                                original=d.original, questions=[_item(f, q) for q in d.questions])
     return ActivityOut(
-        source=f, line_start=act.lines.start, line_end=act.lines.end, id=act.id, title=act.title,
+        source=f, line_start=act.lines.start, line_end=act.lines.end, id=act.id, title=act.title, review=act.review,
         title_original=act.title_original, section=act.section, phase=act.phase, tracks=list(act.tracks),
         roles=RolesOut(**{k: list(getattr(act.roles, k)) for k in HUKI_KEYS}),
         steps=steps, deliverables=[_item(f, d) for d in act.deliverables], decision=decision,
@@ -146,7 +152,7 @@ def to_markdown(kb: KnowledgeBase, rows: list[ActivityOut], roles: list[str] | N
             current = a.phase
             out += [f"## {_md(phase_names[a.phase])}", ""]
         cite = f"{_md(titles[a.source])}, {_md(a.section)}, lines {a.line_start}–{a.line_end}"
-        out += [f"### {_md(a.title)} — {_md(a.title_original)}", "", f"_Source: {cite}_", ""]
+        out += [f"### {_md(a.shown_title)} — {_md(a.title_original)}", "", f"_Source: {cite}_", ""]
         huki = [f"**{k}**: " + ", ".join(role_names.get(r, r) for r in getattr(a.roles, k))
                 for k in HUKI_KEYS if getattr(a.roles, k)]
         if huki:

@@ -83,6 +83,12 @@ class DictionaryMissing(RuntimeError):
     """The hunspell dictionaries are not installed."""
 
 
+def supports(lang: str) -> bool:
+    """Is there a garble check for this language? Only Swedish and Norwegian (bokmål): the
+    OCR confusions are those of the two scanned guides; other languages are not checked."""
+    return lang in DICT_NAMES
+
+
 def dictionary_path(lang: str) -> Path:
     """The .dic/.aff stem for a language; DictionaryMissing names the packages to install."""
     if lang not in DICT_NAMES:

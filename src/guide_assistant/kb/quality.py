@@ -21,7 +21,7 @@ from guide_assistant.kb import garble
 from guide_assistant.kb.load import Guide
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\S*[&@|\[6é][^\s.,;:!?()«»]*")
-LANG = {"sv": "sv", "nb": "nb"}
+LANG = {"sv": "sv", "nb": "nb", "da": "da", "en": "en"}  # wordfreq's language codes
 
 
 @dataclass
@@ -57,15 +57,23 @@ def texts(guide: Guide) -> tuple[str, str]:
     return raw + "\n\n" + raw_titles, clean + "\n\n" + titles
 
 
+def _garble_count(text: str, lang: str) -> garble.GarbleCount:
+    """The garble check where the language has one (sv, nb); elsewhere nothing counts as garbled."""
+    if not garble.supports(lang):
+        return garble.GarbleCount(len(garble.words(text)), [])
+    return garble.count(text, lang)
+
+
 def garbled(guide: Guide) -> garble.GarbleCount:
-    """The garbled words of the guide's readable text (content and titles)."""
-    return garble.count(texts(guide)[1], LANG[guide.entry.language])
+    """The garbled words of the guide's readable text (content and titles); none for a
+    language without a garble check (da, en)."""
+    return _garble_count(texts(guide)[1], LANG.get(guide.entry.language, guide.entry.language))
 
 
 def measure(guide: Guide) -> Quality:
-    lang = LANG[guide.entry.language]
+    lang = LANG.get(guide.entry.language, guide.entry.language)
     raw, clean = texts(guide)
     nb, ub = _unknown_share(raw, lang)
     na, ua = _unknown_share(clean, lang)
-    gb, ga = garble.count(raw, lang), garble.count(clean, lang)
+    gb, ga = _garble_count(raw, lang), _garble_count(clean, lang)
     return Quality(guide.entry.file, nb, ub, na, ua, gb.share, ga.share)

@@ -20,7 +20,7 @@ from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN, STOPWORDS_SWEDISH
 from guide_assistant.kb.schema import GlossaryFile
 from guide_assistant.kb.textnorm import fold, ocr_fold
 
-STEMMERS = {"sv": "swedish", "nb": "norwegian", "no": "norwegian", "en": "english"}
+STEMMERS = {"sv": "swedish", "nb": "norwegian", "no": "norwegian", "da": "danish", "en": "english"}
 STOP = {fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_SWEDISH, *STOPWORDS_NORWEGIAN)}
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 

@@ -323,7 +323,7 @@ class GuideApp(App[None]):
             nodes[p.id] = tree.root.add(Text(f"{p.order}. {p.name.en}"), data={"kind": "phase", "id": p.id},
                                         expand=p.id == self.assistant.state.phase)
         for a in rows:
-            label = Text(f"{a.title} ({a.source.split('-')[0]})")
+            label = Text(f"{a.shown_title} ({a.source.split('-')[0]})")
             if a.role_match:
                 label.append(f"  [{', '.join(a.role_match)}]", style="italic")
             an = nodes[a.phase].add(label, data={"kind": "activity", "activity": a})

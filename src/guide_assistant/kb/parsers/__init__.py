@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from guide_assistant.kb.cleanup import Cleaner
-from guide_assistant.kb.parsers import fardplan_ocr, pdf_text, skr_web, veien_ocr
+from guide_assistant.kb.parsers import fardplan_ocr, generic, pdf_text, skr_web, veien_ocr
 from guide_assistant.kb.sections import LineKind, Section, build_sections
 
 PARSERS = {
@@ -11,6 +11,7 @@ PARSERS = {
     "pdf_text": pdf_text.classify,
     "veien_ocr": veien_ocr.classify,
     "fardplan_ocr": fardplan_ocr.classify,
+    "generic": generic.classify,
 }
 
 
