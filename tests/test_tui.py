@@ -102,6 +102,7 @@ async def test_tick_a_step_updates_progress_and_saved_state(app, tmp_path):
 
 async def test_filter_the_checklist_by_role(app):
     async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()  # the engine loads in a worker; let it finish first
         app.action_tab("checklist")
         app.query_one("#role-filter").value = "contract-owner"
         await pilot.pause()

@@ -67,6 +67,7 @@ OTHER_GUIDES = 2  # items from other guides shown beside a whole list
 CONTENTS_LOOKUP = 30  # how far down the ranking a list's lead-in may stand
 MIN_LIST = 3  # items on consecutive lines that make a list
 LIST_GAP = 4  # lines between two items of one list (blank lines, a wrapped line)
+DO_LINE = 170  # the longest first sentence shown as an activity's one-line "do this"
 MIN_WORDS = 4  # a step or summary of fewer words is a heading or fragment, not evidence
 SENTENCE_MARGIN = 0.01  # a passage this much better than the best item is quoted too
 NEXT_LIMIT = 7
@@ -407,6 +408,13 @@ class Composer:
         score = {r.unit.id: r for r in ranked}
         return [score.get(x.id, Ranked(x, first.score)) for x in units[lo : hi + 1]]
 
+    def first_sentence(self, unit: Passage, lang: str) -> str:
+        """The first whole sentence of an item, in the asker's language, if it is short enough
+        for a one-line "do this"; "" otherwise (never cut mid-sentence)."""
+        text = unit.english if lang == "en" and unit.english else unit.text
+        sentence = re.split(r"(?<=[.!?])\s+", " ".join(text.split()), maxsplit=1)[0]
+        return _md(sentence) if len(sentence) <= DO_LINE and len(sentence.split()) >= MIN_WORDS else ""
+
     def is_evidence(self, unit: Passage, lang: str | None) -> bool:
         """Not a heading, a list lead-in or a fragment ('Avgränsningar', 'Gevinstrealiseringsplanen
         inneholder'), judged on the text the asker reads."""
@@ -621,13 +629,16 @@ class Composer:
         for n, (guide, act) in enumerate(pick, 1):
             units = [self.engine.items[i] for i in self.units_of.get(act.id, [])]
             first = next((x for x in units if x.kind == "summary"), None) or next((x for x in units if x.kind == "step"), None) or units[0]
-            who = ""
-            if self.has_huki(act) and act.roles.accountable:  # the role claim is cited to the HUKI lines
-                first = self.roles_unit(act) or first
-                who = f"; {L['accountable']}: " + ", ".join(self.role_name(x, lang) for x in act.roles.accountable)
-            mine = [L[k] for k in HUKI_KEYS if roles and set(roles) & set(getattr(act.roles, k))] if guide.entry.huki else []
-            you = f" ({L['you']}: {', '.join(mine)})" if mine else ""
-            rows.append(f"{n}. **{_md(self.title(act, lang))}** — {_md(self.guide_title(guide, lang))}{who}{you} {cites.ref(self.hit(first))}")
+            do = self.first_sentence(first, lang)
+            row = f"{n}. **{_md(self.title(act, lang))}** ({_md(self.guide_title(guide, lang))})"
+            row += f": {do} {cites.ref(self.hit(first))}" if do else f" {cites.ref(self.hit(first))}"
+            roles_unit = self.roles_unit(act) if self.has_huki(act) and act.roles.accountable else None
+            if roles_unit is not None:  # the role claim is cited to the HUKI lines
+                mine = [L[k] for k in HUKI_KEYS if roles and set(roles) & set(getattr(act.roles, k))]
+                you = f" ({L['you']}: {', '.join(mine)})" if mine else ""
+                row += (f" — {L['accountable']}: " + ", ".join(self.role_name(x, lang) for x in act.roles.accountable)
+                        + f"{you} {cites.ref(self.hit(roles_unit))}")
+            rows.append(row)
         out = [lead, f"**{L['next']}**\n" + "\n".join(rows)]
         decisions = [(g, a) for g, a in self.kb.activities if a.phase == pid and a.decision is not None]
         if decisions:
