@@ -12,7 +12,7 @@ from textual.widgets import Input, ProgressBar, Static, TabbedContent, Tree
 
 from guide_assistant.config import find_paths
 from guide_assistant.ui.app import AnswerView, GuideApp
-from guide_assistant.ui.screens import MessageScreen, SourceViewer
+from guide_assistant.ui.screens import Picker, SourceViewer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -128,9 +128,13 @@ async def test_rebuild_the_index_from_the_ui(tmp_path):
         await app.workers.wait_for_complete()  # stale on start: rebuilt with a progress bar
         await pilot.pause()
         assert app.assistant.index_status().fresh
-        # the guide was changed in place: the build re-anchored it and says what changed
-        assert isinstance(app.screen, MessageScreen) and "The guidance was updated" in app.screen.title_text
-        assert "kvartalsvis nyttouppföljning" in app.screen.body  # the new text no item covers yet
+        # the guide was changed in place: the build re-anchored it and lists what changed
+        assert isinstance(app.screen, Picker) and "The guidance was updated" in app.screen.title_text
+        labels = [label for _, label in app.screen.options]
+        assert any("kvartalsvis nyttouppföljning" in label for label in labels)  # the new text no item covers yet
+        await pilot.press("enter")  # opens the first entry in the source viewer, at its lines
+        await pilot.pause()
+        assert isinstance(app.screen, SourceViewer)
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("ctrl+r")

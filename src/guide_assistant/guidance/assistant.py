@@ -52,12 +52,24 @@ class Assistant:
             self._composer = Composer(self.kb, self._engine)
         return self._engine
 
-    def guidance_changes(self, result: BuildResult) -> str:
-        """The change report (Markdown) of the guides a build re-anchored; "" if none."""
-        from guide_assistant.kb.change_report import render
-
-        titles = {g.entry.file: g.entry.title for g in self.kb.guides.values()}
-        return "\n".join(render(r, titles.get(r.source, r.source)) for r in result.reanchored)
+    def change_entries(self, result: BuildResult) -> list[tuple[str, str, int, int, str]]:
+        """The changes of a re-anchoring build as entries people open: (label, source file,
+        first line, last line, section) — reworded and removed items, new text, moves."""
+        out: list[tuple[str, str, int, int, str]] = []
+        for r in result.reanchored:
+            for c in r.changes:
+                if c.kind in ("reworded", "removed"):
+                    a, b = c.new or c.old
+                    out.append((f"{c.kind}: {c.what} (lines {a}–{b})", r.source, a, b, c.section))
+            for u in r.uncovered:
+                words = " ".join(u.text.split()[:12])
+                out.append((f"new text, lines {u.lines[0]}–{u.lines[1]}: {words} …", r.source, u.lines[0], u.lines[1], "new text"))
+            moved = [c for c in r.changes if c.kind == "moved" and c.new]
+            if moved:
+                first = min(moved, key=lambda c: c.new[0])
+                out.append((f"{len(moved)} references moved (first: {first.what}, now lines {first.new[0]}–{first.new[1]})",
+                            r.source, first.new[0], first.new[1], first.section))
+        return out
 
     def unanchored_sources(self) -> list[str]:
         """Guides replaced in place that the knowledge has not been re-anchored to yet."""

@@ -207,9 +207,22 @@ class GuideApp(App[None]):
         finally:
             self.call_from_thread(screen.dismiss)
         if result is not None and result.reanchored:
-            self.call_from_thread(self.push_screen, MessageScreen(
-                "The guidance was updated: every reference was moved to the new text; changed items are marked for review.",
-                self.assistant.guidance_changes(result)))
+            self.call_from_thread(self.show_guidance_changes, result)
+
+    def show_guidance_changes(self, result) -> None:
+        """The guidance was updated: each change an entry that opens the source at its lines
+        (the whole report: `guide-assistant kb changes`)."""
+        entries = self.assistant.change_entries(result)
+        options = [(str(n), label) for n, (label, *_rest) in enumerate(entries)]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                _, source, a, b, section = entries[int(value)]
+                self.push_screen(SourceViewer(self.assistant.kb.guide_for_file(source), a, b, section))
+
+        title = ("The guidance was updated: every reference was moved to the new text; changed items are marked "
+                 "for review. Choose one to see it in the guide (esc closes; the full report: `kb changes`).")
+        self.push_screen(Picker(title, options), chosen)
 
     def after_knowledge_reload(self) -> None:
         self.fill_checklist()
