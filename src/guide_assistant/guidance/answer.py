@@ -184,6 +184,17 @@ class Composer:
     def hit(self, unit: Passage) -> Hit:
         return unit_hit(unit, 0.0)
 
+    def list_rows(self, units: list[Passage], lang: str, originals: bool, cites: _Cites, gap: int | None = MERGE_GAP) -> list[str]:
+        """Bullets for items; items of one list on lines close together share one citation,
+        given after the last of them (``gap=None``: each item its own citation)."""
+        groups = self.merged(units, gap) if gap is not None else [([u], self.hit(u)) for u in units]
+        rows: list[str] = []
+        for group, hit in groups:
+            ref = cites.ref(hit)
+            rows += [f"- {self.wording(x, lang, originals)}" for x in group[:-1]]
+            rows.append(f"- {self.wording(group[-1], lang, originals)} {ref}")
+        return rows
+
     def merged(self, units: list[Passage], gap: int = MERGE_GAP) -> list[tuple[list[Passage], Hit]]:
         """Consecutive units of one list whose lines lie close together share one citation."""
         groups: list[list[Passage]] = []
@@ -356,10 +367,7 @@ class Composer:
             guide = self.kb.guides[gid]
             block = [f"**{_md(self.guide_title(guide, lang))}**"]
             listed = len(rs) > MAX_ITEMS or len(chosen) > MIN_LIST and all(r.unit.activities == rs[0].unit.activities for r in rs)
-            for group, hit in self.merged([r.unit for r in rs], LIST_GAP) if listed else [([r.unit], self.hit(r.unit)) for r in rs]:
-                ref = cites.ref(hit)
-                block += [f"- {self.wording(x, lang, originals)}" for x in group[:-1]]
-                block.append(f"- {self.wording(group[-1], lang, originals)} {ref}")
+            block += self.list_rows([r.unit for r in rs], lang, originals, cites, LIST_GAP if listed else None)
             lines.append("\n".join(block))
         quoted = self.sentences(u.query, u.question, passages, best_dense, cites, {(r.unit.source, r.unit.line_start) for r in chosen}, lang)
         if quoted:
@@ -558,11 +566,7 @@ class Composer:
         blocks = []
         for guide, act in acts:
             units = [self.engine.items[i] for i in self.units_of[act.id] if self.engine.items[i].kind == "deliverable"]
-            rows = []
-            for group, hit in self.merged(units):
-                ref = cites.ref(hit)
-                rows += [f"- {self.wording(x, lang, originals)}" for x in group[:-1]]
-                rows.append(f"- {self.wording(group[-1], lang, originals)} {ref}")
+            rows = self.list_rows(units, lang, originals, cites)
             blocks.append(f"**{_md(self.title(act, lang))}** ({_md(self.guide_title(guide, lang))})\n" + "\n".join(rows))
         head = f"**{L['deliverables']}**"
         if phases and len(acts) > 1:
@@ -583,11 +587,7 @@ class Composer:
                f"{self.wording(dec, lang, originals)} {cites.ref(self.hit(dec))}"]
         questions = [x for x in units if x.kind == "decision" and x.detail == "question"]
         if questions:
-            rows = []
-            for group, hit in self.merged(questions):
-                ref = cites.ref(hit)
-                rows += [f"- {self.wording(x, lang, originals)}" for x in group[:-1]]
-                rows.append(f"- {self.wording(group[-1], lang, originals)} {ref}")
+            rows = self.list_rows(questions, lang, originals, cites)
             out.append(f"**{L['questions']}**\n" + "\n".join(rows))
         if self.has_huki(act) and act.roles.accountable:
             out.append(f"**{L['decides']}**\n" + self.huki_line(act, lang, cites, tokens))
@@ -595,11 +595,7 @@ class Composer:
             out.append(f"**{L['decides']}**\n" + self.prose_roles(act, lang, cites, ranked))
         delivs = [x for x in units if x.kind == "deliverable"]
         if delivs:
-            rows = []
-            for group, hit in self.merged(delivs):
-                ref = cites.ref(hit)
-                rows += [f"- {self.wording(x, lang, originals)}" for x in group[:-1]]
-                rows.append(f"- {self.wording(group[-1], lang, originals)} {ref}")
+            rows = self.list_rows(delivs, lang, originals, cites)
             out.append(f"**{L['rests_on']}**\n" + "\n".join(rows))
         return "\n\n".join(out), act.id
 

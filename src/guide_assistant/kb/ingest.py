@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -37,7 +36,7 @@ from typing import Callable
 import yaml
 
 from guide_assistant.config import Paths
-from guide_assistant.fsutil import atomic_write_text, fsync_dir
+from guide_assistant.fsutil import atomic_write_bytes, atomic_write_text
 from guide_assistant.kb.cleanup import SUSPENDED_BEFORE, Cleaner
 from guide_assistant.kb.load import Guide, KnowledgeBase, check_knowledge
 from guide_assistant.kb.schema import ID_RE, SourceEntry
@@ -723,24 +722,6 @@ def _appended(old: str, block: str) -> str:
 
 
 # --- atomic writes with rollback -----------------------------------------------
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    fsync_dir(path.parent)
 
 
 class Transaction:
