@@ -232,7 +232,7 @@ OUT_OF_SCOPE = yaml.safe_load((ROOT / "tests/data/out_of_scope.yaml").read_text(
 
 def test_near_domain_questions_the_guides_do_not_answer_are_mostly_refused(composer):
     answered = [r["q"] for r in OUT_OF_SCOPE if ask(composer, r["q"]).covered]
-    # measured with scripts/calibrate_coverage.py: 20 of 69 answered at threshold 0.88 (0 of 183 in-scope
+    # measured with scripts/calibrate_coverage.py: 21 of 69 answered at threshold 0.87 (0 of 183 in-scope
     # questions refused); most are English device and law questions, whose words are common English words
     assert len(answered) <= 22, answered
     for lang in ("en", "sv", "no"):
@@ -342,3 +342,33 @@ def test_a_conversation_that_cannot_be_saved_still_answers(tmp_path):
                          text=True, cwd=ROOT, env={**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "s.json"),
                                                    "GUIDE_ASSISTANT_CHAT": str(chat)})
     assert out.returncode == 0 and "tecknar avtal" in out.stdout and "could not be saved" in out.stderr
+
+
+@pytest.mark.parametrize("question,lang,intent", [
+    ("What should we do after the pilot?", "en", "phase"),
+    ("Vad gör vi efter piloten?", "sv", "phase"),
+    ("Hva gjør vi etter utprøvingen?", "no", "phase"),
+    ("Who is accountable for implementing the technology?", "en", "who"),
+    ("Vem är huvudansvarig för att implementera tekniken?", "sv", "who"),
+    ("Hvem har hovedansvaret for å implementere teknologien?", "no", "who"),
+    ("What are the deliverables when the procurement is prepared?", "en", "deliverables"),
+    ("Vilka leveranser ska finnas när upphandlingen är förberedd?", "sv", "deliverables"),
+    ("Hvilke leveranser skal være klare etter behovsfasen?", "no", "deliverables"),
+    ("Which decision closes the implementation phase?", "en", "decision"),
+    ("Vilket beslut avslutar piloteringen?", "sv", "decision"),
+    ("Hvilken beslutning tas etter planleggingsfasen?", "no", "decision"),
+    ("When should we do the baseline measurement?", "en", "when"),
+    ("När ska vi göra riskanalysen?", "sv", "when"),
+    ("Når bør vi lage opplæringsplanen?", "no", "when"),
+    ("How do we organise first-line support?", "en", "how"),
+    ("Hur ska vi organisera första linjens support?", "sv", "how"),
+    ("Hvordan bør vi involvere de ansatte i behovskartleggingen?", "no", "how"),
+    ("What is benefits realisation?", "en", "definition"),
+    ("Vad är en nollpunktsmätning?", "sv", "definition"),
+    ("Hva er en anskaffelsesstrategi?", "no", "definition"),
+])
+def test_every_intent_in_every_language_gives_a_cited_answer(composer, kb, question, lang, intent):
+    a = ask(composer, question)
+    assert (a.language, a.intent, a.covered) == (lang, intent, True)
+    assert 1 <= len(a.citations) <= 16 and len(without_sources(a.answer)) <= 2500  # a phase's deliverables may be long
+    assert_well_formed(a, kb)

@@ -47,7 +47,7 @@ from guide_assistant.retrieval.search import Hit, Preference, SearchEngine, unit
 # the best dense similarity plus a small share of the best BM25 score; and the question
 # must not turn on a word the guides never use (guidance/coverage.py). Figures for
 # in-scope and near-domain out-of-scope questions: scripts/calibrate_coverage.py.
-RELEVANCE_THRESHOLD = 0.88
+RELEVANCE_THRESHOLD = 0.87
 LEXICAL_SHARE = 0.01
 # item ranking: dense similarity + LEX_WEIGHT x BM25 (normalised by the best) + boosts
 LEX_WEIGHT = 0.05
