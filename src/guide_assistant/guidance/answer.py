@@ -251,7 +251,7 @@ class Composer:
         if not phases_ and u.intent == "phase" and state.phase:
             phases_, source = [state.phase], "saved"
         target = context.activity if context is not None else None
-        ranked = self.rank(u, phases_, dense, lexical, target, tokens)
+        ranked = self.rank(u, phases_, dense, lexical, target)
         if not phases_ and u.intent == "phase" and ranked:
             phases_, source = [ranked[0].unit.phases[0]], "retrieval"
         cites = _Cites()
@@ -281,7 +281,7 @@ class Composer:
         return list(phases)
 
     def rank(self, u: Understanding, phases: list[str], dense: np.ndarray, lexical: np.ndarray,
-             target: str | None, tokens: list[str]) -> list[Ranked]:
+             target: str | None) -> list[Ranked]:
         items = self.engine.items
         if not len(items):
             return []
@@ -444,6 +444,8 @@ class Composer:
             guide = self.kb.guides.get(h.unit.split(":")[0])
             if guide is None:
                 continue
+            if len(out) >= 2:
+                break  # enough quoted: the next passage's sentences need not be located
             for s in matching_sentences(guide, h.text, h.line_start, h.line_end, wanted, limit=2):
                 if len(out) >= 2:
                     break
@@ -679,7 +681,7 @@ class Composer:
         """A follow-up with no earlier turn: say what is unclear and offer likely topics."""
         lang = u.language
         L = LABELS[lang]
-        word = next((t for t in raw_tokens(u.question) if fold(t) in {fold(a) for a in ANAPHORS}), raw_tokens(u.question)[0])
+        word = next((t for t in raw_tokens(u.question) if fold(t) in ANAPHORS), raw_tokens(u.question)[0])
         hits = self.engine.search(u.question, 10)
         topics = self.topics(hits, lang, 4) or [self.phase_name(p.id, lang) for p in self.kb.phases.phases[:4]]
         text = L["unclear"].format(word=word) + "\n" + "\n".join(f"- {_md(t)}" for t in topics)

@@ -143,14 +143,16 @@ class PhaseDetector:
                 return head
         return stem
 
-    def phases(self, question: str, language: str = "en", closing: bool = False) -> list[str]:
+    def phases(self, question: str, language: str = "en", closing: bool = False,
+               mentions: list[Mention] | None = None) -> list[str]:
         """The phases the question is about, in canonical order; empty if it names none.
 
         Where the question qualifies a mention ("before X", "after X", "during X"), those
         mentions decide: "during the test period before the broad rollout" is one phase.
         ``closing`` (deliverables and decisions): "after X" asks what closes X, so it is X.
         """
-        mentions = self.mentions(question, language)
+        if mentions is None:
+            mentions = self.mentions(question, language)
         if closing:  # "deliverables when we are done planning": what closes the named phase, not the next one
             mentions = [m if m.relation != "after" else self.restate(m, "is") for m in mentions]
         related = [m for m in mentions if m.relation not in ("is",)]
@@ -168,7 +170,9 @@ class PhaseDetector:
         pat = next(p for p in self.patterns if p.target == m.name)
         return Mention(pat.mapping[relation], m.position, relation, m.name, m.length)
 
-    def relation(self, question: str, language: str = "en") -> str | None:
+    def relation(self, question: str, language: str = "en", mentions: list[Mention] | None = None) -> str | None:
         """The relation of the question to the phase it names, if any: before / after / during."""
-        rel = [m.relation for m in self.mentions(question, language) if m.relation != "is"]
+        if mentions is None:
+            mentions = self.mentions(question, language)
+        rel = [m.relation for m in mentions if m.relation != "is"]
         return rel[0] if rel else None

@@ -22,7 +22,8 @@ from guide_assistant.retrieval.search import Preference
 
 # Words that point back at the previous turn; "det"/"den" are also Swedish/Norwegian
 # articles and dummy subjects, so a question counts as a follow-up only when it has
-# little topic of its own (see ``Understander.refers_back``).
+# little topic of its own (see ``Understander.refers_back``). Written folded (fold():
+# "då" -> "da", "etterpå" -> "etterpa"), as the question's words are compared folded.
 ANAPHORS = {"that", "it", "this", "those", "them", "these", "there", "then",
             "det", "den", "detta", "dessa", "dem", "da", "sedan",
             "dette", "disse", "deretter", "etterpa"}
@@ -62,15 +63,16 @@ class Understander:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.detector = PhaseDetector(kb)
+        self.name_stems = {s for p in self.detector.patterns for s in p.stems}  # every phase and event name's stems
 
     def topic_words(self, question: str) -> list[str]:
         return [w for w in (fold(t) for t in raw_tokens(question))
-                if w not in STOP and w not in FUNCTION and w not in {fold(a) for a in ANAPHORS} and not w.isdigit()]
+                if w not in STOP and w not in FUNCTION and w not in ANAPHORS and not w.isdigit()]
 
     def own_topic(self, question: str) -> list[str]:
         """Topic words that are not part of a phase or event name: 'deliverables of the needs
         phase' has none; 'deliverables when we set up the team' has some."""
-        names = {s for p in self.detector.patterns for s in p.stems}
+        names = self.name_stems
         out = []
         for w in self.topic_words(question):
             stems = {fold(_stemmer(lang).stemWord(w)) for lang in ("en", "sv", "nb")}
@@ -78,22 +80,21 @@ class Understander:
                 out.append(w)
         return out
 
-    def refers_back(self, question: str) -> bool:
+    def refers_back(self, question: str, topic: list[str] | None = None) -> bool:
         tokens = [fold(t) for t in raw_tokens(question)]
         if not tokens:
             return False
-        has_anaphor = any(t in {fold(a) for a in ANAPHORS} for t in tokens)
+        has_anaphor = any(t in ANAPHORS for t in tokens)
         opener = tokens[0] in OPENERS
-        topic = self.topic_words(question)
+        topic = self.topic_words(question) if topic is None else topic
         return (has_anaphor or opener) and len(topic) <= TOPIC_LIMIT
 
     def bare_relation(self, question: str, language: str) -> str | None:
         """A relation word pointing at the previous turn: followed by an anaphor or by nothing."""
         raw = raw_tokens(question)
-        anaphors = {fold(a) for a in ANAPHORS}
         for pos, rel in sorted(self.detector.relations(raw, language).items()):
             rest = [fold(t) for t in raw[pos + 1 :]]
-            if not rest or rest[0] in anaphors or (len(rest) == 1 and rest[0] in STOP):
+            if not rest or rest[0] in ANAPHORS or (len(rest) == 1 and rest[0] in STOP):
                 return rel
         return None
 
@@ -103,19 +104,21 @@ class Understander:
             raise ValueError("the question is empty")
         lang = detect_language(q)
         intent = classify(q)
-        relation = self.detector.relation(q, lang)
-        found = self.detector.phases(q, lang, closing=intent in ("deliverables", "decision"))
+        mentions = self.detector.mentions(q, lang)  # read once: relation and phases both come from them
+        relation = self.detector.relation(q, lang, mentions)
+        found = self.detector.phases(q, lang, closing=intent in ("deliverables", "decision"), mentions=mentions)
         if phases:
             chosen, source = list(phases), "option"
         else:
             chosen, source = found, ("question" if found else "none")
-        back = self.refers_back(q)
+        topic = self.topic_words(q)
+        back = self.refers_back(q, topic)
         bare = self.bare_relation(q, lang)
         if intent == "how" and (relation or bare) and back:
             intent = "phase"  # "and after that?", "och efter det?": what comes next
         return Understanding(question=q, shortened=shortened, language=lang, intent=intent, phases=chosen,
                              relation=relation or bare, phase_source=source, refers_back=back, bare_relation=bare,
-                             query=q, topic_words=self.topic_words(q))
+                             query=q, topic_words=topic)
 
     def preference(self, question: str) -> Preference:
         """What a search should prefer for this question: its phase (named, or before /

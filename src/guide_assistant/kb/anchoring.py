@@ -25,27 +25,28 @@ each file atomically, the snapshot last.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import yaml
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
 from guide_assistant.config import Paths
-from guide_assistant.fsutil import atomic_write_text
+from guide_assistant.fsutil import atomic_write_bytes, atomic_write_text
 from guide_assistant.kb import fidelity
 from guide_assistant.kb.cleanup import Cleaner
-from guide_assistant.kb.textnorm import ocr_fold, words
 from guide_assistant.kb.schema import ActivitiesFile, Item, PassageFixesFile, PhasesFile, SourcesFile
-from guide_assistant.kb.yamlio import YamlDoc, load_model
+from guide_assistant.kb.textnorm import ocr_fold, words
+from guide_assistant.kb.yamlio import YamlDoc, compose_and_load, load_model
 
 ANCHORED = "anchored"
 REPORTS = "changes"
 CONTEXT = 3  # lines of context before and after a cited range that decide between equal matches
-REWORDED_MIN = 60  # rapidfuzz token_set_ratio: at least this similar to count as the same text reworded
+REWORDED_MIN = 60  # rapidfuzz token_sort_ratio: at least this similar to count as the same text reworded
 WINDOW_SLACK = 2  # a reworded range may be this many lines longer or shorter
 WORDS_KEPT = 0.5  # a range whose words mostly survive the word diff is found where they went
 WHOLE = 0.999  # containment of every word: moved; less (a word changed): reworded, for a person to check
@@ -272,6 +273,7 @@ class Edit:
     ref: Ref
     new: tuple[int, int] | None
     review: str | None  # the review mark to set (None: leave as is)
+    change: Change  # its line in the report, filled in when the file is edited
 
 
 @dataclass
@@ -374,8 +376,6 @@ def map_reference(ref: Ref, tm: TextMap) -> tuple[str, tuple[int, int] | None]:
 def plan_reanchor(paths: Paths, source_id: str, source_file: str, old_text: str, new_text: str, cleaner: Cleaner) -> Plan:
     old, new = old_text.split("\n"), new_text.split("\n")
     tm = TextMap(old, new, cleaner)
-    import hashlib
-
     report = Report(source=source_file, at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     old_sha256=hashlib.sha256(old_text.encode()).hexdigest(), new_sha256=hashlib.sha256(new_text.encode()).hexdigest())
     plan = Plan(source_file, report)
@@ -390,13 +390,14 @@ def plan_reanchor(paths: Paths, source_id: str, source_file: str, old_text: str,
         review = {"reworded": "reworded", "removed": "removed"}.get(kind)
         if review == "reworded" and ref.review == "draft":
             review = "draft"
-        plan.edits.setdefault(ref.file, []).append(Edit(ref, rng, review))
         if rng:
             covered.append(rng)
-        report.changes.append(Change(
+        change = Change(
             file=ref.file, line=0, what=ref.what, kind=kind, old=(ref.a, ref.b), new=rng,
             old_text=tm.cleaned(old, ref.a, min(ref.b, len(old))) if not ref.span else "",
-            new_text=tm.cleaned(new, *rng) if rng and not ref.span else "", section=ref.section))
+            new_text=tm.cleaned(new, *rng) if rng and not ref.span else "", section=ref.section)
+        report.changes.append(change)
+        plan.edits.setdefault(ref.file, []).append(Edit(ref, rng, review, change))
     for a, b in tm.added_text():  # new text (not re-flowed old text) that no item's lines cover
         if any(x <= b and a <= y for x, y in covered if y - x < 40):
             continue
@@ -456,20 +457,15 @@ def apply_plan(paths: Paths, plan: Plan, source_id: str, new_text: str) -> Repor
     """Write the edited knowledge files (each atomically), the report, then the snapshot."""
     texts: dict[str, str] = {}
     for file, edits in plan.edits.items():
-        path = paths.knowledge / file
-        text = path.read_text(encoding="utf-8")
-        from guide_assistant.kb.yamlio import read_yaml
-
-        doc, problems = read_yaml(path, file)
-        if doc is None:
-            raise AnchorError([str(p) for p in problems])
-        new, placed = edit_yaml(text, doc, edits)
+        text = (paths.knowledge / file).read_text(encoding="utf-8")
+        try:
+            root, data = compose_and_load(text)
+        except yaml.YAMLError as e:
+            raise AnchorError([f"knowledge/{file}: invalid YAML ({e}); cannot re-anchor it"]) from None
+        new, placed = edit_yaml(text, YamlDoc(file, data, root), edits)
         texts[file] = new
         for e, line in placed:
-            for c in plan.report.changes:
-                if c.file == file and c.what == e.ref.what and c.line == 0:
-                    c.line = line
-                    break
+            e.change.line = line
     for file, text in texts.items():
         atomic_write_text(paths.knowledge / file, text)
     atomic_write_text(report_path(paths, source_id), plan.report.model_dump_json(indent=1))
@@ -479,11 +475,7 @@ def apply_plan(paths: Paths, plan: Plan, source_id: str, new_text: str) -> Repor
 
 def snapshot(paths: Paths, source_file: str) -> None:
     """Record the current source as the text the knowledge is anchored to."""
-    target = anchored_path(paths, source_file)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(paths.sources / source_file, tmp)
-    tmp.replace(target)
+    atomic_write_bytes(anchored_path(paths, source_file), (paths.sources / source_file).read_bytes())
 
 
 def changed_sources(paths: Paths) -> list[tuple[str, str, str]]:
