@@ -372,3 +372,14 @@ def test_every_intent_in_every_language_gives_a_cited_answer(composer, kb, quest
     assert (a.language, a.intent, a.covered) == (lang, intent, True)
     assert 1 <= len(a.citations) <= 16 and len(without_sources(a.answer)) <= 2500  # a phase's deliverables may be long
     assert_well_formed(a, kb)
+
+
+def test_phase_rows_never_cut_a_sentence_and_decisions_are_not_repeated(composer):
+    a = ask(composer, "We have just signed the contract with the supplier. What should we be doing now?")
+    for row in re.findall(r"^\d+\. .*$", without_sources(a.answer), flags=re.M):
+        do = re.sub(r"\s*\[\d+\].*$", "", row.split("): ", 1)[1]) if "): " in row else ""
+        assert not do or do.endswith((".", "!", "?", ")")), row  # a whole first sentence or none
+        assert not do.endswith(("e.g.", "i.e.", "t.ex.", "f.eks.")), row  # an abbreviation does not end a sentence
+    d = ask(composer, "Hvilken beslutning avslutter behovsfasen?")
+    body = without_sources(d.answer)
+    assert body.count("Gir de kartlagte behovene grunnlag for å sette i gang et prosjekt") == 1

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from guide_assistant.guidance.coverage import Vocabulary
 from guide_assistant.guidance.labels import HUKI_LETTER, LABELS
 from guide_assistant.guidance.next_steps import NextActivity, done_steps, is_finished, next_activities
-from guide_assistant.guidance.sentences import matching_sentences
+from guide_assistant.guidance.sentences import matching_sentences, split_sentences
 from guide_assistant.guidance.state import ProjectState
 from guide_assistant.guidance.understanding import ANAPHORS, WANTED_KIND, Understander, Understanding
 from guide_assistant.indexing.items import HUKI_KEYS
@@ -420,7 +420,7 @@ class Composer:
         """The first whole sentence of an item, in the asker's language, if it is short enough
         for a one-line "do this"; "" otherwise (never cut mid-sentence)."""
         text = unit.english if lang == "en" and unit.english else unit.text
-        sentence = re.split(r"(?<=[.!?])\s+", " ".join(text.split()), maxsplit=1)[0]
+        sentence = next(iter(split_sentences(text)), "")  # a sentence ends before a capital: "e.g. the" does not end one
         return _md(sentence) if len(sentence) <= DO_LINE and len(sentence.split()) >= MIN_WORDS else ""
 
     def is_evidence(self, unit: Passage, lang: str | None) -> bool:
@@ -587,7 +587,8 @@ class Composer:
         dec = next(x for x in units if x.kind == "decision" and x.detail != "question")
         out = [f"**{L['the_decision']}** — {_md(self.title(act, lang))} ({_md(self.guide_title(guide, lang))})",
                f"{self.wording(dec, lang, originals)} {cites.ref(self.hit(dec))}"]
-        questions = [x for x in units if x.kind == "decision" and x.detail == "question"]
+        # a question that only repeats the decision's own wording is not listed twice
+        questions = [x for x in units if x.kind == "decision" and x.detail == "question" and x.text != dec.text]
         if questions:
             rows = self.list_rows(questions, lang, originals, cites)
             out.append(f"**{L['questions']}**\n" + "\n".join(rows))
