@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -72,9 +74,38 @@ def _resolve(kb, kind: str, values: list[str] | None) -> list[str]:
     return out
 
 
+@dataclass
+class Globals:
+    """The global options, for every command (``ctx.obj``)."""
+
+    lang: str = "en"
+    project: str | None = None
+    user: str | None = None
+    state: Path | None = None
+
+
 @app.callback(invoke_without_command=True)
-def main_callback(ctx: typer.Context, state: StateOpt = None) -> None:
+def main_callback(
+    ctx: typer.Context,
+    state: StateOpt = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="Interface language: en | sv | no (env GUIDE_ASSISTANT_LANG; default: the saved setting, else the locale).")] = None,
+    project: Annotated[Optional[str], typer.Option("--project", help="Which project's progress (env GUIDE_ASSISTANT_PROJECT; default: the current project).")] = None,
+    user: Annotated[Optional[str], typer.Option("--user", help="Who is making changes, for the project log (default: the OS user).")] = None,
+) -> None:
     """With no command: the terminal UI (chat, checklist, sources)."""
+    from guide_assistant.i18n import UnknownLanguage, resolve_language, set_language
+    from guide_assistant.settings import load_settings
+
+    warnings: list[str] = []
+    settings = load_settings(warnings)
+    try:
+        language = resolve_language(lang, settings.lang)
+    except UnknownLanguage as e:
+        raise _err(f"error: unknown language '{e.value}'; valid languages: en, sv, no", 2) from None
+    set_language(language)
+    for w in warnings:
+        typer.echo(f"warning: {w}", err=True)
+    ctx.obj = Globals(lang=language, project=project or os.environ.get("GUIDE_ASSISTANT_PROJECT") or None, user=user, state=state)
     if ctx.invoked_subcommand is not None:
         return
     paths = _paths()
