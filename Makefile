@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install clean dictionaries
+.PHONY: run test install clean dictionaries catalogs
 
 # The garble check (src/guide_assistant/kb/garble.py, tests/test_garble.py) reads Debian's
 # hunspell dictionaries; installed with apt-get when missing (as root, or through sudo).
@@ -38,6 +38,21 @@ dictionaries:
 
 test: $(VENV)/.installed-test dictionaries
 	$(BIN)/python -m pytest
+
+# The interface catalogs: extract the messages (babel.cfg), merge them into the sv and no
+# translations (new ones arrive empty; tests/test_i18n.py fails until they are translated),
+# compile the .mo files the package reads.
+LOCALE := src/guide_assistant/locale
+catalogs: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project guide-assistant -o $(LOCALE)/guide_assistant.pot .
+	for l in sv no; do \
+	  if [ -f $(LOCALE)/$$l/LC_MESSAGES/guide_assistant.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching --omit-header -D guide_assistant -i $(LOCALE)/guide_assistant.pot -d $(LOCALE) -l $$l; \
+	  else \
+	    $(BIN)/pybabel init -D guide_assistant -i $(LOCALE)/guide_assistant.pot -d $(LOCALE) -l $$l; \
+	  fi; \
+	done
+	$(BIN)/pybabel compile -D guide_assistant -d $(LOCALE) --statistics
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

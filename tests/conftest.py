@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,13 @@ from guide_assistant.config import Paths, find_paths
 from guide_assistant.kb.load import KnowledgeBase, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Tests (and the processes they start) never read or write the tester's own settings, and
+# start in English whatever the machine's locale; a test that wants another sets it.
+os.environ["GUIDE_ASSISTANT_SETTINGS"] = str(Path(tempfile.mkdtemp(prefix="guide-assistant-settings-")) / "settings.json")
+for _var in ("GUIDE_ASSISTANT_LANG", "GUIDE_ASSISTANT_PROJECT", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_var, None)
+os.environ["LANG"] = "C.UTF-8"
 
 
 @pytest.fixture(scope="session")

@@ -569,7 +569,9 @@ def ask_cmd(
         return
     typer.echo(answer.answer)
     if st.phase and answer.intent != "phase" and answer.next_activities:
-        label = {"en": "Next", "sv": "Nästa", "no": "Neste"}[answer.language]
+        from guide_assistant.guidance.labels import LABELS
+
+        label = LABELS[answer.language]["next_short"]
         names = [n.title if answer.language == "en" else n.title_original for n in answer.next_activities[:4]]
         typer.echo(f"\n{label}: " + "; ".join(f"{t} ({n.id})" for t, n in zip(names, answer.next_activities)))
 
