@@ -7,8 +7,10 @@ BIN    := $(VENV)/bin
 .PHONY: run test install clean dictionaries catalogs
 
 # The garble check (src/guide_assistant/kb/garble.py, tests/test_garble.py) reads Debian's
-# hunspell dictionaries; installed with apt-get when missing (as root, or through sudo).
+# hunspell dictionaries, and tests/test_export.py opens the XLSX and DOCX exports in
+# LibreOffice (headless); installed with apt-get when missing (as root, or through sudo).
 HUNSPELL_PKGS := hunspell-sv hunspell-no
+OFFICE_PKGS := libreoffice-calc-nogui libreoffice-writer-nogui
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
 $(BIN)/python:
@@ -34,6 +36,12 @@ dictionaries:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  $(SUDO) apt-get install -y --no-install-recommends $(HUNSPELL_PKGS) \
 	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(HUNSPELL_PKGS); }; \
+	fi
+	@if ! command -v soffice >/dev/null; then \
+	  echo "installing $(OFFICE_PKGS) (LibreOffice, to open the exports in tests)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get install -y -q --no-install-recommends $(OFFICE_PKGS) >/dev/null \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y -q --no-install-recommends $(OFFICE_PKGS) >/dev/null; }; \
 	fi
 
 test: $(VENV)/.installed-test dictionaries

@@ -6,11 +6,12 @@ import re
 
 from pydantic import BaseModel
 
+from guide_assistant.i18n import N_, current_language, gettext, translation
 from guide_assistant.kb.load import Guide, KnowledgeBase, step_id
 from guide_assistant.kb.schema import Activity, Item
 
 HUKI_KEYS = ("accountable", "responsible", "consulted", "informed")
-DRAFT_MARK = "(draft)"  # after the title of an activity that is `review: draft` (not yet read by a person)
+DRAFT_MARK = N_("(draft)")  # after the title of an activity that is `review: draft` (not yet read by a person)
 
 
 class Ref(BaseModel):
@@ -64,7 +65,13 @@ class ActivityOut(Ref):
 
     @property
     def shown_title(self) -> str:
-        return f"{self.title} {DRAFT_MARK}" if self.review == "draft" else self.title
+        return self.title_in("en")
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang``: the English text for en, the guide's own wording for sv/no;
+        marked when it is a draft."""
+        title = self.title if lang == "en" else self.title_original
+        return f"{title} {gettext(lang, DRAFT_MARK)}" if self.review == "draft" else title
 
 
 def _item(file: str, item: Item) -> ItemOut:
@@ -118,19 +125,22 @@ def checklist(kb: KnowledgeBase, phases: list[str] | None = None, roles: list[st
 
 
 REVIEW_MARKS = {
-    "reworded": "the guide reworded this; check it against the source",
-    "removed": "no longer in the guide; kept for review, not guidance",
-    "draft": "draft, not reviewed",
+    "reworded": N_("the guide reworded this; check it against the source"),
+    "removed": N_("no longer in the guide; kept for review, not guidance"),
+    "draft": N_("draft, not reviewed"),
 }
+HUKI_NAMES = {"accountable": N_("accountable"), "responsible": N_("responsible"), "consulted": N_("consulted"),
+              "informed": N_("informed")}
 
 
-def review_mark(review: str | None, done: bool = False) -> str:
+def review_mark(review: str | None, done: bool = False, lang: str | None = None) -> str:
     """What a reader must know about an item under review (and a tick made before the change)."""
     if review is None:
         return ""
-    mark = f" **⚠ {REVIEW_MARKS.get(review, review)}**"
+    lang = lang or current_language()
+    mark = f" **⚠ {gettext(lang, REVIEW_MARKS[review]) if review in REVIEW_MARKS else review}**"
     if done and review in ("reworded", "removed"):
-        mark += " (ticked before the guide changed)"
+        mark += " " + gettext(lang, N_("(ticked before the guide changed)"))
     return mark
 
 
@@ -138,37 +148,53 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
 
 
-def to_markdown(kb: KnowledgeBase, rows: list[ActivityOut], roles: list[str] | None = None) -> str:
-    """A checklist to take to a meeting: checkboxes, roles, deliverables, decision questions, citations."""
+def phase_title(kb: KnowledgeBase, lang: str) -> dict[str, str]:
+    """'3. Design and pilot the service' per phase id, in ``lang``."""
+    return {p.id: f"{p.order}. {getattr(p.name, lang)}" for p in kb.phases.phases}
+
+
+def role_names(kb: KnowledgeBase, lang: str) -> dict[str, str]:
+    return {r.id: getattr(r.name, lang) for r in kb.roles.roles}
+
+
+def to_markdown(kb: KnowledgeBase, rows: list[ActivityOut], roles: list[str] | None = None, lang: str | None = None) -> str:
+    """A checklist to take to a meeting: checkboxes, roles, deliverables, decision questions,
+    citations; in ``lang`` (default: the interface language) — for sv/no the guides' own wording."""
+    lang = lang or current_language()
+    t = translation(lang).gettext
     titles = {g.entry.file: g.entry.title for g in kb.guides.values()}
-    phase_names = {p.id: f"{p.order}. {p.name.en} ({p.name.sv} / {p.name.no})" for p in kb.phases.phases}
-    role_names = {r.id: r.name.en for r in kb.roles.roles}
-    out = ["# Checklist", ""]
+    phase_names = phase_title(kb, lang)
+    names = role_names(kb, lang)
+    lines_word = t("lines")
+    out = [f"# {t('Checklist')}", ""]
     if roles:
-        out += ["Role: " + ", ".join(role_names.get(r, r) for r in roles), ""]
+        out += [t("Role") + ": " + ", ".join(names.get(r, r) for r in roles), ""]
     current = None
     for a in rows:
         if a.phase != current:
             current = a.phase
             out += [f"## {_md(phase_names[a.phase])}", ""]
-        cite = f"{_md(titles[a.source])}, {_md(a.section)}, lines {a.line_start}–{a.line_end}"
-        out += [f"### {_md(a.shown_title)} — {_md(a.title_original)}", "", f"_Source: {cite}_", ""]
-        huki = [f"**{k}**: " + ", ".join(role_names.get(r, r) for r in getattr(a.roles, k))
+        cite = f"{_md(titles[a.source])}, {_md(a.section)}, {lines_word} {a.line_start}–{a.line_end}"
+        heading = f"{_md(a.title_in('en'))} — {_md(a.title_original)}" if lang == "en" else _md(a.title_in(lang))
+        out += [f"### {heading}", "", f"_{t('Source')}: {cite}_", ""]
+        huki = [f"**{t(HUKI_NAMES[k])}**: " + ", ".join(names.get(r, r) for r in getattr(a.roles, k))
                 for k in HUKI_KEYS if getattr(a.roles, k)]
         if huki:
-            out += ["Roles (HUKI): " + "; ".join(huki), ""]
+            out += [t("Roles (HUKI)") + ": " + "; ".join(huki), ""]
         if a.role_match:
-            out += [f"Your role is: {', '.join(a.role_match)}", ""]
+            out += [t("Your role is") + f": {', '.join(a.role_match)}", ""]
         for s in a.steps:
-            out.append(f"- [{'x' if s.done else ' '}] {_md(s.text)} — _{_md(s.original)}_ (lines {s.line_start}–{s.line_end}, `{s.id}`)"
-                       + review_mark(s.review, s.done))
+            text = f"{_md(s.text)} — _{_md(s.original)}_" if lang == "en" else _md(s.original)
+            out.append(f"- [{'x' if s.done else ' '}] {text} ({lines_word} {s.line_start}–{s.line_end}, `{s.id}`)"
+                       + review_mark(s.review, s.done, lang))
         if a.steps:
             out.append("")
         if a.deliverables:
-            out += ["Deliverables:", *[f"- {_md(d.text)} (lines {d.line_start}–{d.line_end})" + review_mark(d.review)
-                                       for d in a.deliverables], ""]
+            out += [t("Deliverables") + ":", *[f"- {_md(d.text if lang == 'en' else d.original)} ({lines_word} {d.line_start}–{d.line_end})"
+                                               + review_mark(d.review, lang=lang) for d in a.deliverables], ""]
         if a.decision:
-            out += [f"Decision: {_md(a.decision.text)} (lines {a.decision.line_start}–{a.decision.line_end})"]
-            out += [f"- [ ] {_md(q.text)} (lines {q.line_start}–{q.line_end})" for q in a.decision.questions]
+            dec = a.decision
+            out += [f"{t('Decision')}: {_md(dec.text if lang == 'en' else dec.original)} ({lines_word} {dec.line_start}–{dec.line_end})"]
+            out += [f"- [ ] {_md(q.text if lang == 'en' else q.original)} ({lines_word} {q.line_start}–{q.line_end})" for q in dec.questions]
             out.append("")
     return "\n".join(out) + "\n"
