@@ -132,6 +132,15 @@ def _rows(a: ActivityOut, lang: str) -> list[_Row]:
     return out
 
 
+LINE_HEIGHT = 15  # points per line of 11-point text
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` characters wide (a close estimate)."""
+    per_line = max(int(width * 1.1), 1)  # column width counts '0' digits; text averages a little narrower
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
 def sheet_title(name: str) -> str:
     """A phase name as an Excel sheet title: no ``[]:*?/\\``, no edge apostrophes, at most 31 characters."""
     return SHEET_FORBIDDEN.sub(" ", name).strip("' ")[:31].rstrip() or "-"
@@ -168,9 +177,14 @@ def write_xlsx(kb: KnowledgeBase, rows: list[ActivityOut], path: Path, roles: li
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 cell.alignment = WRAP if cell.column in wrapped else TOP
+            # neither Excel nor LibreOffice fits a row to its wrapped text when opening a file:
+            # give each row the height of its longest wrapped cell
+            lines = max((_wrapped_lines(str(c.value or ""), widths[c.column - 1]) for c in row if c.column in wrapped), default=1)
+            ws.row_dimensions[row[0].row].height = LINE_HEIGHT * lines
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.alignment = WRAP
+        ws.row_dimensions[1].height = LINE_HEIGHT * max(_wrapped_lines(str(c.value), widths[c.column - 1] * 0.9) for c in ws[1])
         ws.freeze_panes = "B2"  # the header row and the Activity column stay in view
         ws.auto_filter.ref = ws.dimensions
         ws.print_title_rows = "1:1"
