@@ -1,10 +1,12 @@
-"""Saved progress: commands, atomic writes that survive a kill, corrupt files kept aside."""
+"""Saved progress: commands, an SQLite store that survives a kill, corrupt files kept aside."""
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,24 +14,34 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant.guidance.state import ProjectState, StateStore
+from guide_assistant.guidance.state import SQLITE_MAGIC, ProjectStore
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(state: Path, *args: str, stdin: str | None = None):
-    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(state)}
+    env = {k: v for k, v in os.environ.items() if k != "GUIDE_ASSISTANT_PROJECT"}
+    env |= {"GUIDE_ASSISTANT_STATE": str(state), "GUIDE_ASSISTANT_SETTINGS": str(state.parent / "settings.json"),
+            "GUIDE_ASSISTANT_LANG": "en"}
     return subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, text=True,
                           cwd=ROOT, env=env, input=stdin)
 
 
+def show_json(state: Path) -> dict:
+    out = run(state, "progress", "show", "--json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
 def test_progress_commands_and_checklist_done_marks(tmp_path):
-    st = tmp_path / "team" / "state.json"
+    st = tmp_path / "team" / "progress.sqlite3"
     assert run(st, "progress", "set-phase", "upphandling").returncode == 0
     assert run(st, "progress", "set-role", "upphandlingsansvarig").returncode == 0
     assert run(st, "progress", "done", "skr-upphandla-1", "skr-upphandla-2").returncode == 0
     assert run(st, "progress", "note", "Marknadsdialog bokad").returncode == 0
-    data = json.loads(st.read_text(encoding="utf-8"))
+    assert st.read_bytes().startswith(SQLITE_MAGIC)
+    data = show_json(st)
+    assert data["file"] == str(st) and data["project"] == "default"
     assert data["phase"] == "tender" and data["roles"] == ["procurement-officer"]
     assert data["done"] == ["skr-upphandla-1", "skr-upphandla-2"] and data["notes"][0]["text"] == "Marknadsdialog bokad"
     rows = json.loads(run(st, "checklist", "--phase", "tender", "--json").stdout)
@@ -45,64 +57,101 @@ def test_progress_commands_and_checklist_done_marks(tmp_path):
 
 
 def test_unknown_step_id_is_refused_with_suggestions(tmp_path):
-    out = run(tmp_path / "s.json", "progress", "done", "skr-upphandla-99x")
+    out = run(tmp_path / "s.sqlite3", "progress", "done", "skr-upphandla-99x")
     assert out.returncode == 2 and "unknown step or activity id" in out.stderr and "did you mean" in out.stderr
-    assert not (tmp_path / "s.json").exists()
+    assert not (tmp_path / "s.sqlite3").exists()
+
+
+def test_reading_a_store_that_does_not_exist_creates_nothing(tmp_path):
+    st = tmp_path / "s.sqlite3"
+    assert run(st, "checklist", "--phase", "tender", "--json").returncode == 0
+    assert show_json(st)["done"] == [] and not st.exists()
 
 
 def test_reset_asks_unless_yes(tmp_path):
-    st = tmp_path / "s.json"
+    st = tmp_path / "s.sqlite3"
     run(st, "progress", "set-phase", "prepare")
+    run(st, "progress", "done", "skr-upphandla-1")
     out = run(st, "progress", "reset", stdin="")
     assert out.returncode == 2 and "--yes" in out.stderr
-    assert json.loads(st.read_text())["phase"] == "prepare"
+    assert show_json(st)["phase"] == "prepare"
     assert run(st, "progress", "reset", "--yes").returncode == 0
-    assert json.loads(st.read_text())["phase"] is None
+    data = show_json(st)
+    assert data["phase"] is None and data["done"] == []
+    assert [e["action"] for e in json.loads(run(st, "progress", "log", "--json").stdout)][-1] == "reset"
 
 
-def test_corrupt_state_is_kept_aside_and_reported(tmp_path):
-    st = tmp_path / "s.json"
-    st.write_text('{"phase": "prepare", "done": [', encoding="utf-8")
+@pytest.mark.parametrize("content", [b'{"phase": "prepare", "done": [', b"\x00\xffnot a database, not JSON\n"])
+def test_corrupt_state_is_kept_aside_and_reported(tmp_path, content):
+    st = tmp_path / "s.sqlite3"
+    st.write_bytes(content)
     out = run(st, "progress", "show")
-    assert out.returncode == 0 and "not valid JSON" in out.stderr and "kept as" in out.stderr
-    aside = list(tmp_path.glob("s.json.corrupt-*"))
-    assert len(aside) == 1 and aside[0].read_text() == '{"phase": "prepare", "done": ['
+    assert out.returncode == 0 and "neither a progress database nor" in out.stderr and "kept as" in out.stderr
+    aside = list(tmp_path.glob("s.sqlite3.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == content
+    assert run(st, "progress", "set-phase", "tender").returncode == 0  # a new store was started
+    assert st.read_bytes().startswith(SQLITE_MAGIC) and show_json(st)["phase"] == "tender"
 
 
-def test_newer_state_version_is_kept_aside_not_overwritten(tmp_path):
+def test_json_state_of_an_unknown_version_is_kept_aside_not_overwritten(tmp_path):
     st = tmp_path / "s.json"
     st.write_text(json.dumps({"schema_version": 99, "phase": "prepare", "future": True}), encoding="utf-8")
     out = run(st, "progress", "set-phase", "tender")
-    assert out.returncode == 0 and "newer version" in out.stderr
+    assert out.returncode == 0 and "unknown version" in out.stderr
     aside = list(tmp_path.glob("s.json.newer-*"))
     assert len(aside) == 1 and json.loads(aside[0].read_text())["future"] is True
-    assert json.loads(st.read_text())["phase"] == "tender"
+    assert show_json(st)["phase"] == "tender"
 
 
-def test_state_survives_a_kill_during_writes(tmp_path):
-    """A real process saves the state over and over (each save larger than the last) and is
-    killed -9 at a random moment: the file is always one complete state, never a torn one."""
-    st = tmp_path / "s.json"
-    code = (
-        "import sys; sys.path.insert(0, %r)\n"
-        "from pathlib import Path\n"
-        "from guide_assistant.guidance.state import ProjectState, StateStore\n"
-        "s = StateStore(Path(%r)); i = 0\n"
-        "print('ready', flush=True)\n"
-        "while True:\n"
-        "    i += 1\n"
-        "    s.save(ProjectState(phase='prepare', done=[f'step-{k}' for k in range(i * 50)]))\n"
-    ) % (str(ROOT / "src"), str(st))
-    for delay in (0.3, 0.7, 1.1):
-        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
-        proc.stdout.readline()
-        time.sleep(delay)
+KILL_CHILD = """
+import sys
+sys.path.insert(0, {src!r})
+from guide_assistant.guidance.state import ProjectStore
+ids = sys.argv[1:]
+store = ProjectStore({db!r}, user="killed")
+print("ready", flush=True)
+n = 0
+while True:
+    n += 1
+    project = "round-{round}-" + str(n)
+    store.create(project)
+    for sid in ids:
+        store.mark_done(project, [sid])
+        print(project, sid, flush=True)  # only once it is committed
+"""
+
+
+def test_store_survives_a_kill_during_writes(tmp_path, kb):
+    """A real process ticks real steps one transaction at a time, printing each after its
+    commit, and is killed -9 at a random moment: the database passes an integrity check and
+    holds (and logs) every tick the process reported."""
+    from guide_assistant.kb.load import step_id
+
+    ids = [step_id(a, i) for _, a in kb.activities for i in range(len(a.steps))]
+    db = tmp_path / "progress.sqlite3"
+    seed = random.randrange(10**6)
+    rng = random.Random(seed)
+    for rnd in range(3):
+        code = KILL_CHILD.format(src=str(ROOT / "src"), db=str(db), round=rnd)
+        proc = subprocess.Popen([sys.executable, "-c", code, *ids], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.2, 1.2))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        store = StateStore(st)
-        state = store.load()
-        assert store.warnings == [] and state.phase == "prepare" and len(state.done) % 50 == 0 and state.done
-        assert not list(tmp_path.glob("s.json.corrupt-*"))
+        reported = [line.split() for line in proc.stdout.read().split("\n")[:-1]]  # whole lines only
+        assert reported, f"seed {seed}: nothing was committed before the kill"
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok", f"seed {seed}"
+        store = ProjectStore(db)
+        done: dict[str, set[str]] = {}
+        for project, sid in reported:
+            if project not in done:
+                done[project] = set(store.load(project).done)
+            assert sid in done[project], f"seed {seed}: {project} {sid} was reported as committed but is missing"
+        logged = {(e.project, e.target) for e in store.log() if e.action == "done" and e.user == "killed"}
+        assert {(p, s) for p, s in reported} <= logged, f"seed {seed}"
+        assert store.warnings == [] and not list(tmp_path.glob("*.corrupt-*"))
+        store.close()
 
 
 def test_checklist_role_filter_says_which_letters(tmp_path):

@@ -43,3 +43,47 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """``atomic_write_bytes`` of UTF-8 text."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# file systems whose files other machines share: SQLite's WAL mode needs memory shared by
+# every process using the database, which processes on different machines cannot have
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ceph", "glusterfs",
+                       "fuse.glusterfs", "davfs", "fuse.davfs2", "lustre", "gpfs", "ncpfs", "fuse.rclone", "fuse.s3fs"}
+
+
+def filesystem_type(path: Path, mountinfo: str | None = None) -> str | None:
+    """The type of the file system ``path`` is on (Linux: the longest mount point holding it
+    in /proc/self/mountinfo); None where that cannot be told."""
+    if mountinfo is None:
+        try:
+            mountinfo = Path("/proc/self/mountinfo").read_text()
+        except OSError:
+            return None
+    target = str(Path(os.path.abspath(path)))
+    best, fstype = "", None
+    for line in mountinfo.splitlines():
+        left, _, right = line.partition(" - ")
+        fields = left.split()
+        if len(fields) < 5 or not right:
+            continue
+        mount = fields[4].replace("\\040", " ")
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) >= len(best):
+            best, fstype = mount, right.split()[0]
+    return fstype
+
+
+def on_network_share(path: Path) -> bool:
+    """Whether ``path`` is on a network share (NFS, SMB/CIFS, sshfs, ...; on Windows a UNC
+    path or a mapped network drive)."""
+    if os.name == "nt":
+        text = str(Path(os.path.abspath(path)))
+        if text.startswith("\\\\"):
+            return True
+        try:
+            import ctypes
+
+            return ctypes.windll.kernel32.GetDriveTypeW(text[:3]) == 4  # type: ignore[attr-defined]  # DRIVE_REMOTE
+        except (AttributeError, OSError):
+            return False
+    return filesystem_type(path) in NETWORK_FILESYSTEMS

@@ -11,18 +11,24 @@ from guide_assistant.guidance.answer import Answer, Composer
 from guide_assistant.guidance.checklist import ActivityOut, checklist
 from guide_assistant.guidance.conversation import Conversation, ConversationStore, ask_in, conversation_path, new_conversation
 from guide_assistant.guidance.next_steps import NextActivity, done_steps, next_activities, phase_progress
-from guide_assistant.guidance.state import ProjectState, StateStore, mark_done, mark_undone, state_path
+from guide_assistant.guidance.state import ProjectInfo, ProjectState, ProjectStore, resolve_project, state_path
 from guide_assistant.indexing.build import BuildResult, Status, build_index, index_status
 from guide_assistant.kb.load import KnowledgeBase, load_knowledge
 from guide_assistant.retrieval.search import SearchEngine
 
 
 class Assistant:
-    def __init__(self, paths: Paths, state_file: Path | None = None, chat_file: Path | None = None):
+    def __init__(self, paths: Paths, state_file: Path | None = None, chat_file: Path | None = None,
+                 project: str | None = None, user: str | None = None):
+        """``project``: as ``--project`` (default: GUIDE_ASSISTANT_PROJECT, the saved setting,
+        ``default``); ``user``: who is logged for changes (default: the OS user). Raises
+        ``ProjectError`` for a project the store does not have and ``StoreError`` for a store
+        that cannot be used (e.g. written by a newer version)."""
         self.paths = paths
         self.kb: KnowledgeBase = load_knowledge(paths)
-        self.store = StateStore(state_path(state_file))
-        self.state: ProjectState = self.store.load()
+        self.store = ProjectStore(state_path(state_file), user=user)
+        self.project: str = resolve_project(project)
+        self.state: ProjectState = self.store.load(self.project)
         self.chat_store = ConversationStore(conversation_path(chat_file))
         self.conversation: Conversation = self.chat_store.load()
         self._engine: SearchEngine | None = None
@@ -30,7 +36,7 @@ class Assistant:
 
     @property
     def warnings(self) -> list[str]:
-        return [*self.store.warnings, *([self.chat_store.warning] if self.chat_store.warning else [])]
+        return [*self.store.notices, *self.store.warnings, *([self.chat_store.warning] if self.chat_store.warning else [])]
 
     # --- index and search ------------------------------------------------------
     def index_status(self) -> Status:
@@ -99,17 +105,41 @@ class Assistant:
         return phase_progress(self.kb, self.state.done)
 
     def toggle_step(self, sid: str) -> bool:
-        """Tick or un-tick a step; returns whether it is now done. Saved at once."""
-        now = sid not in self.state.done
-        self._save((mark_done if now else mark_undone)(self.state, [sid]))
-        return now
+        """Tick or un-tick a step; returns whether it is now done. Saved at once (as one row
+        change, so ticks by others meanwhile are kept), then the state is read again."""
+        if sid in self.state.done:
+            self.store.mark_undone(self.project, [sid])
+        else:
+            self.store.mark_done(self.project, [sid])
+        self.reload()
+        return sid in self.state.done
 
     def set_phase(self, phase: str | None) -> None:
-        self._save(self.state.model_copy(update={"phase": phase}))
+        self.store.set_phase(self.project, phase)
+        self.reload()
 
     def set_roles(self, roles: list[str]) -> None:
-        self._save(self.state.model_copy(update={"roles": roles}))
+        self.store.set_roles(self.project, roles)
+        self.reload()
 
-    def _save(self, state: ProjectState) -> None:
-        self.store.save(state)
-        self.state = state
+    def reload(self) -> ProjectState:
+        """Read the project's state again (others may have changed it)."""
+        self.state = self.store.load(self.project)
+        return self.state
+
+    # --- projects --------------------------------------------------------------------
+    def projects(self) -> list[ProjectInfo]:
+        return self.store.projects()
+
+    def create_project(self, name: str) -> None:
+        self.store.create(name)
+
+    def switch_project(self, name: str) -> None:
+        """Work on another project from now on (also saved as the current project in the
+        personal settings). ``ProjectError`` if the store has no such project."""
+        from guide_assistant.settings import save_settings
+
+        name = name.strip()
+        state = self.store.load(name)  # raises UnknownProject (``default`` always exists)
+        self.project, self.state = name, state
+        save_settings(project=name)
