@@ -55,7 +55,7 @@ catalogs: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project guide-assistant -o $(LOCALE)/guide_assistant.pot .
 	for l in sv no; do \
 	  if [ -f $(LOCALE)/$$l/LC_MESSAGES/guide_assistant.po ]; then \
-	    $(BIN)/pybabel update --no-fuzzy-matching --omit-header -D guide_assistant -i $(LOCALE)/guide_assistant.pot -d $(LOCALE) -l $$l; \
+	    $(BIN)/pybabel update --no-fuzzy-matching -D guide_assistant -i $(LOCALE)/guide_assistant.pot -d $(LOCALE) -l $$l; \
 	  else \
 	    $(BIN)/pybabel init -D guide_assistant -i $(LOCALE)/guide_assistant.pot -d $(LOCALE) -l $$l; \
 	  fi; \

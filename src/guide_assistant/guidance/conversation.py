@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from guide_assistant.fsutil import atomic_write_text
 from guide_assistant.guidance.answer import Answer
+from guide_assistant.i18n import _
 
 SCHEMA_VERSION = 2
 ENV_CHAT = "GUIDE_ASSISTANT_CHAT"
@@ -52,8 +53,8 @@ class UnknownConversation(KeyError):
         super().__init__(cid)
 
     def __str__(self) -> str:
-        recent = ", ".join(self.known[-5:]) or "none yet"
-        return f"no conversation '{self.cid}' (recent: {recent})"
+        recent = ", ".join(self.known[-5:]) or _("none yet")
+        return _("no conversation '{id}' (recent: {recent})").format(id=self.cid, recent=recent)
 
 
 def _now() -> str:
@@ -92,12 +93,13 @@ class ConversationStore:
         except FileNotFoundError:
             return ConversationFile()
         except OSError as e:  # a folder, no permission: answer anyway, without the history
-            self.warning = f"{self.path} could not be read ({e.strerror or e})"
+            self.warning = _("{path} could not be read ({error})").format(path=self.path, error=e.strerror or e)
             return ConversationFile()
         except (ValueError, ValidationError, UnicodeDecodeError, AttributeError) as e:
             aside = self.path.with_name(f"{self.path.name}.corrupt-{datetime.now().strftime('%Y%m%dT%H%M%S')}")
             self.path.replace(aside)
-            self.warning = f"{self.path} could not be read ({str(e).splitlines()[0]}); kept as {aside}"
+            self.warning = _("{path} could not be read ({error}); kept as {aside}").format(
+                path=self.path, error=str(e).splitlines()[0], aside=aside)
             return ConversationFile()
 
     def latest(self) -> Conversation:
@@ -132,7 +134,7 @@ def add_turn(conv: Conversation, answer: Answer) -> Conversation:
 
 
 def to_markdown(conv: Conversation) -> str:
-    out = ["# guide-assistant conversation", ""]
+    out = [f"# guide-assistant: {_('Conversation')}", ""]
     for t in conv.turns:
         out += [f"## {t.question}", "", f"_{t.at}_", "", t.answer.answer, ""]
     return "\n".join(out)
@@ -148,5 +150,5 @@ def ask_in(conversation: Conversation, store: ConversationStore, composer, quest
     try:
         store.save(conv)
     except OSError as e:  # the answer still counts; the log could not be written
-        store.warning = f"the conversation could not be saved to {store.path}: {e}"
+        store.warning = _("the conversation could not be saved to {path}: {error}").format(path=store.path, error=e)
     return conv.turns[-1].answer, conv

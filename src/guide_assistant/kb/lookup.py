@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import re
 
+from guide_assistant.i18n import N_, _, current_language
 from guide_assistant.kb.load import KnowledgeBase
 from guide_assistant.kb.textnorm import fold
 
+MESSAGES = {"phase": N_("unknown phase '{value}'; valid phases: {valid}"),
+            "role": N_("unknown role '{value}'; valid roles: {valid}")}
+
 
 class UnknownValue(ValueError):
+    """What people typed is no phase (role); the message, in the interface language, lists the valid ones."""
+
     def __init__(self, kind: str, value: str, valid: list[str]):
         self.kind, self.value, self.valid = kind, value, valid
-        super().__init__(f"unknown {kind} '{value}'; valid {kind}s: {', '.join(valid)}")
+        super().__init__(_(MESSAGES[kind]).format(value=value, valid=", ".join(valid)))
 
 
 def _key(text: str) -> str:
@@ -41,12 +47,15 @@ def role_table(kb: KnowledgeBase) -> dict[str, str]:
 def resolve_phase(kb: KnowledgeBase, value: str) -> str:
     found = phase_table(kb).get(_key(value))
     if found is None:
-        raise UnknownValue("phase", value, [f"{p.order}={p.id} ({p.name.en})" for p in kb.phases.phases])
+        lang = current_language()
+        raise UnknownValue("phase", value, [f"{p.order}={p.id} ({getattr(p.name, lang)})" for p in kb.phases.phases])
     return found
 
 
 def resolve_role(kb: KnowledgeBase, value: str) -> str:
     found = role_table(kb).get(_key(value))
     if found is None:
-        raise UnknownValue("role", value, [f"{r.id} ({r.name.sv}/{r.name.no})" for r in kb.roles.roles])
+        lang = current_language()
+        names = (lambda r: f"{r.name.sv}/{r.name.no}") if lang == "en" else (lambda r: getattr(r.name, lang))
+        raise UnknownValue("role", value, [f"{r.id} ({names(r)})" for r in kb.roles.roles])
     return found
