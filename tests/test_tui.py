@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import Input, ProgressBar, Static, TabbedContent, Tree
 
 from guide_assistant.config import find_paths
+from guide_assistant.guidance.state import ProjectStore
 from guide_assistant.ui.app import AnswerView, GuideApp
 from guide_assistant.ui.screens import Picker, SourceViewer
 
@@ -95,8 +96,7 @@ async def test_tick_a_step_updates_progress_and_saved_state(app, tmp_path):
         await pilot.press("space")
         await pilot.pause()
         assert bar.progress == before + 1
-        state = json.loads((tmp_path / "state.json").read_text())
-        assert state["done"] == [step.data["id"]]
+        assert ProjectStore(tmp_path / "state.json").load().done == [step.data["id"]]
         assert str(step.label).startswith("[x]")
 
 
@@ -192,6 +192,14 @@ def test_snapshots(snap_compare, tmp_path, monkeypatch, size, tab):
     assert snap_compare(app, terminal_size=size, run_before=_snap(tab))
 
 
+@pytest.mark.parametrize("lang", ["sv", "no"])
+@pytest.mark.parametrize("tab", ["chat", "checklist"])
+def test_snapshots_in_swedish_and_norwegian(snap_compare, tmp_path, monkeypatch, lang, tab):
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    app = GuideApp(find_paths(ROOT), state_file=tmp_path / "state.json", chat_file=tmp_path / "chat.json", lang=lang)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_snap(tab))
+
+
 async def test_saved_phase_shows_next_activities_and_the_closing_decision(tmp_path):
     (tmp_path / "state.json").write_text(json.dumps({"schema_version": 1, "phase": "tender"}))
     app = GuideApp(find_paths(ROOT), state_file=tmp_path / "state.json", chat_file=tmp_path / "chat.json")
@@ -212,3 +220,41 @@ async def test_huge_and_control_character_questions_in_the_tui(app):
         await ask(pilot, "\x1b[31mWho\x07 signs the contract?\x00")
         assert app.last_answer.question == "[31mWho signs the contract?"
         assert len(app.query(AnswerView)) == 2
+
+
+@pytest.mark.parametrize("lang, words", [("sv", ["Chatt", "Checklista", "Källor", "Hjälp", "Förbereda upphandlingen"]),
+                                         ("no", ["Chat", "Sjekkliste", "Kilder", "Hjelp", "Forberede anskaffelsen"])])
+async def test_the_ui_speaks_swedish_and_norwegian(tmp_path, lang, words):
+    app = GuideApp(find_paths(ROOT), state_file=tmp_path / "state.json", chat_file=tmp_path / "chat.json", lang=lang)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        tabs = [str(t.label) for t in app.query("Tab")]
+        footer = [b.description for _, b, *_ in app.active_bindings.values()]
+        tree = app.query_one("#checklist-tree", Tree)
+        phases = [str(n.label) for n in tree.root.children]
+        shown = " ".join([*tabs, *footer, *phases])
+        for word in words:
+            assert word in shown, (word, shown)
+        assert "Checklist" not in tabs and "Help" not in footer
+
+
+async def test_switch_and_create_projects_in_the_ui(tmp_path):
+    app = GuideApp(find_paths(ROOT), state_file=tmp_path / "state.json", chat_file=tmp_path / "chat.json")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        sid = app.assistant.checklist(phases=["tender"])[0].steps[0].id
+        app.assistant.toggle_step(sid)  # ticked in the default project
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, Picker)
+        picker = app.screen.query_one("#picker-list")
+        picker.highlighted = picker.option_count - 1  # "+ New project …"
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one("#prompt-input", Input).value = "Trygghetslarm 2027"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.assistant.project == "Trygghetslarm 2027" and app.assistant.state.done == []
+        assert "Trygghetslarm 2027" in app.sub_title
+    store = ProjectStore(tmp_path / "state.json")
+    assert store.load("default").done == [sid] and {p.name for p in store.projects()} == {"default", "Trygghetslarm 2027"}

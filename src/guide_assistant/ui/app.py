@@ -35,15 +35,20 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from guide_assistant.config import Paths
+from guide_assistant.fsutil import atomic_write_text
 from guide_assistant.guidance.answer import Answer, without_sources
 from guide_assistant.guidance.assistant import Assistant
 from guide_assistant.guidance.checklist import ActivityOut, to_markdown as checklist_markdown
 from guide_assistant.guidance.conversation import to_markdown as conversation_markdown
+from guide_assistant.guidance.state import ProjectError, StoreError
 from guide_assistant.indexing.build import IndexBusy
 from guide_assistant.indexing.store import IndexError_
 from guide_assistant.kb.errors import KnowledgeError
-from guide_assistant.ui.screens import HELP, BuildScreen, MessageScreen, Picker, SourceViewer
+from guide_assistant.i18n import N_, _, current_language, set_language
+from guide_assistant.ui.localize import activity_title, localize_bindings, name_in
+from guide_assistant.ui.screens import BuildScreen, MessageScreen, Picker, Prompt, SourceViewer, help_text
 
+NEXT_KINDS = {"activity": N_("activity"), "decision": N_("decision"), "next-phase": N_("next-phase"), "track": N_("track")}
 CITE = re.compile(r"(?<!\\)\[(\d+)\]")
 
 
@@ -65,7 +70,11 @@ class AnswerView(Markdown):
 class ChecklistTree(Tree[dict]):
     """Space ticks the step under the cursor (as enter and a click do); elsewhere it opens/closes."""
 
-    BINDINGS = [Binding("space", "toggle_step", "Tick step", show=True)]
+    BINDINGS = [Binding("space", "toggle_step", N_("Tick step"), show=True)]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        localize_bindings(self)
 
     def action_toggle_step(self) -> None:
         node = self.cursor_node
@@ -79,24 +88,29 @@ class GuideApp(App[None]):
     TITLE = "guide-assistant"
     CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("f1", "help", "Help", id="help"),
-        Binding("f2", "pick_phase", "Phase", id="phase"),
-        Binding("f3", "pick_role", "Role", id="role"),
-        Binding("f5", "tab('chat')", "Chat", show=False, id="tab-chat"),
-        Binding("f6", "tab('checklist')", "Checklist", show=False, id="tab-checklist"),
-        Binding("f7", "tab('sources')", "Sources", show=False, id="tab-sources"),
-        Binding("ctrl+r", "rebuild", "Rebuild index", id="rebuild"),
-        Binding("ctrl+o", "open_citation", "Citations", id="citations"),
-        Binding("ctrl+y", "copy_answer", "Copy answer", show=False, id="copy"),
-        Binding("ctrl+l", "clear_chat", "Clear chat", show=False, id="clear"),
-        Binding("ctrl+e", "export", "Export", id="export"),
+        Binding("f1", "help", N_("Help"), id="help"),
+        Binding("f2", "pick_phase", N_("Phase"), id="phase"),
+        Binding("f3", "pick_role", N_("Role"), id="role"),
+        Binding("f4", "pick_project", N_("Project"), id="project"),
+        Binding("f5", "tab('chat')", N_("Chat"), show=False, id="tab-chat"),
+        Binding("f6", "tab('checklist')", N_("Checklist"), show=False, id="tab-checklist"),
+        Binding("f7", "tab('sources')", N_("Sources"), show=False, id="tab-sources"),
+        Binding("ctrl+r", "rebuild", N_("Rebuild index"), id="rebuild"),
+        Binding("ctrl+o", "open_citation", N_("Citations"), id="citations"),
+        Binding("ctrl+y", "copy_answer", N_("Copy answer"), show=False, id="copy"),
+        Binding("ctrl+l", "clear_chat", N_("Clear chat"), show=False, id="clear"),
+        Binding("ctrl+e", "export", N_("Export"), id="export"),
     ]
 
     def __init__(self, paths: Paths, state_file: Path | None = None, chat_file: Path | None = None,
-                 check_index: bool = True):
+                 check_index: bool = True, lang: str | None = None, project: str | None = None, user: str | None = None):
+        if lang:
+            set_language(lang)
+        self.lang = current_language()
         super().__init__()
+        localize_bindings(self)
         self.paths = paths
-        self.assistant = Assistant(paths, state_file, chat_file)
+        self.assistant = Assistant(paths, state_file, chat_file, project=project, user=user)
         self.check_index = check_index
         self.engine_lock = threading.Lock()
         self.last_answer: Answer | None = None
@@ -108,44 +122,44 @@ class GuideApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(initial="chat", id="tabs"):
-            with TabPane("Chat", id="chat"):
+            with TabPane(_("Chat"), id="chat"):
                 with Horizontal():
                     with Vertical(id="chat-col"):
                         yield VerticalScroll(id="conversation")
-                        yield Input(placeholder="Ask: what should we do before tendering? (en / sv / no)", id="question")
+                        yield Input(placeholder=_("Ask: what should we do before tendering? (en / sv / no)"), id="question")
                     with Vertical(id="side"):
-                        yield Label("Next for you", classes="side-title")
+                        yield Label(_("Next for you"), classes="side-title")
                         yield OptionList(id="next")
                         yield Label("", id="status")
-            with TabPane("Checklist", id="checklist"):
+            with TabPane(_("Checklist"), id="checklist"):
                 with Horizontal():
                     with Vertical(id="tree-col"):
-                        yield Select([], prompt="All roles", id="role-filter", allow_blank=True)
-                        yield ChecklistTree("Checklist", id="checklist-tree")
+                        yield Select([], prompt=_("All roles"), id="role-filter", allow_blank=True)
+                        yield ChecklistTree(_("Checklist"), id="checklist-tree")
                     with Vertical(id="detail-col"):
                         with Vertical(id="phase-bars"):
                             for p in self.assistant.kb.phases.phases:
                                 with Horizontal(classes="bar-row"):
-                                    yield Label(Text(f"{p.order}. {p.name.en}"), classes="bar-label", id=f"label-{p.id}")
+                                    yield Label(Text(f"{p.order}. {name_in(p.name)}"), classes="bar-label", id=f"label-{p.id}")
                                     yield ProgressBar(id=f"bar-{p.id}", show_eta=False, classes="phase-bar")
                         with VerticalScroll(id="detail-scroll"):
-                            yield Markdown("Choose an activity to see its roles, deliverables and decision.", id="detail",
+                            yield Markdown(_("Choose an activity to see its roles, deliverables and decision."), id="detail",
                                            open_links=False)
-            with TabPane("Sources", id="sources"):
+            with TabPane(_("Sources"), id="sources"):
                 with Horizontal():
                     with Vertical(id="guide-col"):
                         yield OptionList(*[Option(Text(g.entry.title), id=g.entry.id) for g in self.assistant.kb.guides.values()],
                                          id="guides")
-                        yield Tree("Outline", id="outline")
+                        yield Tree(_("Outline"), id="outline")
                     with Vertical(id="text-col"):
-                        yield Input(placeholder="Find in this guide", id="find")
+                        yield Input(placeholder=_("Find in this guide"), id="find")
                         yield VerticalScroll(id="guide-text")
         yield Footer()
 
     def on_mount(self) -> None:
         self.update_subtitle()
         self.query_one("#role-filter", Select).set_options(
-            [(f"{r.name.en} ({r.name.sv})", r.id) for r in self.assistant.kb.roles.roles])
+            [(name_in(r.name), r.id) for r in self.assistant.kb.roles.roles])
         self.fill_checklist()
         self.update_bars()
         self.update_next()
@@ -158,8 +172,9 @@ class GuideApp(App[None]):
             self.notify(w, severity="warning", markup=False)
         changed = self.assistant.unanchored_sources()
         if changed:
-            self.notify(f"The guidance changed: {', '.join(changed)}. Line references may point at old text until the "
-                        "index is rebuilt (ctrl+r), which moves them to the new text.", severity="warning", markup=False, timeout=15)
+            self.notify(_("The guidance changed: {files}. Line references may point at old text until the index is rebuilt "
+                          "(ctrl+r), which moves them to the new text.").format(files=", ".join(changed)),
+                        severity="warning", markup=False, timeout=15)
         first = next(iter(self.assistant.kb.guides))
         self.show_guide(first)
         self.query_one("#question", Input).focus()
@@ -167,9 +182,12 @@ class GuideApp(App[None]):
 
     def update_subtitle(self) -> None:
         st = self.assistant.state
-        phase = next((f"{p.order}. {p.name.en}" for p in self.assistant.kb.phases.phases if p.id == st.phase), "not set")
-        roles = ", ".join(st.roles) or "not set"
-        self.sub_title = f"phase: {phase} · role: {roles}"
+        not_set = _("not set")
+        phase = next((f"{p.order}. {name_in(p.name)}" for p in self.assistant.kb.phases.phases if p.id == st.phase), not_set)
+        names = {r.id: name_in(r.name) for r in self.assistant.kb.roles.roles}
+        roles = ", ".join(names.get(r, r) for r in st.roles) or not_set
+        self.sub_title = _("project: {project} · phase: {phase} · role: {roles}").format(
+            project=self.assistant.project, phase=phase, roles=roles)
 
     # --- index and engine -----------------------------------------------------------------
 
@@ -177,7 +195,7 @@ class GuideApp(App[None]):
     def prepare_index(self, force: bool = False) -> None:
         status = self.assistant.index_status()
         if force or (self.check_index and not status.fresh):
-            reason = "rebuild asked for" if force else "; ".join(status.reasons[:2]) or "no index yet"
+            reason = _("rebuild asked for") if force else "; ".join(status.reasons[:2]) or _("no index yet")
             self.build(reason, full=False)
         try:
             with self.engine_lock:
@@ -186,7 +204,7 @@ class GuideApp(App[None]):
             self.call_from_thread(self.notify, str(e), severity="error", markup=False, timeout=15)
             return
         self.ready.set()
-        self.call_from_thread(self.set_status, "ready")
+        self.call_from_thread(self.set_status, _("ready"))
 
     def build(self, reason: str, full: bool) -> None:
         screen = BuildScreen(reason)
@@ -196,14 +214,14 @@ class GuideApp(App[None]):
             with self.engine_lock:
                 result = self.assistant.rebuild_index(
                     progress=lambda d, t: self.call_from_thread(screen.progress, d, t), full=full)
-            self.call_from_thread(self.notify, f"index built: {result.passages} passages, {result.embedded} embedded, "
-                                  f"{result.reused} reused", markup=False)
+            self.call_from_thread(self.notify, _("index built: {passages} passages, {embedded} embedded, {reused} reused").format(
+                passages=result.passages, embedded=result.embedded, reused=result.reused), markup=False)
             self.call_from_thread(self.after_knowledge_reload)
         except KnowledgeError as e:
             body = "\n".join(str(p) for p in e.problems)
-            self.call_from_thread(self.push_screen, MessageScreen("The knowledge is invalid; the old index keeps working.", body))
+            self.call_from_thread(self.push_screen, MessageScreen(_("The knowledge is invalid; the old index keeps working."), body))
         except (IndexBusy, IndexError_, OSError) as e:
-            self.call_from_thread(self.notify, f"index not built: {e}", severity="error", markup=False, timeout=15)
+            self.call_from_thread(self.notify, _("index not built: {error}").format(error=e), severity="error", markup=False, timeout=15)
         finally:
             self.call_from_thread(screen.dismiss)
         if result is not None and result.reanchored:
@@ -220,8 +238,8 @@ class GuideApp(App[None]):
                 _, source, a, b, section = entries[int(value)]
                 self.push_screen(SourceViewer(self.assistant.kb.guide_for_file(source), a, b, section))
 
-        title = ("The guidance was updated: every reference was moved to the new text; changed items are marked "
-                 "for review. Choose one to see it in the guide (esc closes; the full report: `kb changes`).")
+        title = _("The guidance was updated: every reference was moved to the new text; changed items are marked "
+                  "for review. Choose one to see it in the guide (esc closes; the full report: `kb changes`).")
         self.push_screen(Picker(title, options), chosen)
 
     def after_knowledge_reload(self) -> None:
@@ -238,7 +256,7 @@ class GuideApp(App[None]):
     def submit_question(self, event: Input.Submitted) -> None:
         question = event.value.strip()
         if not question:
-            self.notify("Type a question first.", severity="warning")
+            self.notify(_("Type a question first."), severity="warning")
             return
         event.input.clear()
         conv = self.query_one("#conversation", VerticalScroll)
@@ -289,7 +307,7 @@ class GuideApp(App[None]):
 
     def action_open_citation(self) -> None:
         if self.last_answer is None or not self.last_answer.citations:
-            self.notify("No citations yet: ask a question first.")
+            self.notify(_("No citations yet: ask a question first."))
             return
         cites = self.last_answer.citations
         options = [(str(n), f"[{n}] {h.source} {h.line_start}–{h.line_end} · {h.section}") for n, h in enumerate(cites, 1)]
@@ -298,20 +316,20 @@ class GuideApp(App[None]):
             if value is not None:
                 self.open_hit(cites[int(value) - 1])
 
-        self.push_screen(Picker("Open a citation of the last answer", options), chosen)
+        self.push_screen(Picker(_("Open a citation of the last answer"), options), chosen)
 
     def action_copy_answer(self) -> None:
         if self.last_answer is None:
-            self.notify("Nothing to copy yet.")
+            self.notify(_("Nothing to copy yet."))
             return
         self.copy_to_clipboard(self.last_answer.answer)
-        self.notify("Answer copied to the clipboard.")
+        self.notify(_("Answer copied to the clipboard."))
 
     def action_clear_chat(self) -> None:
         self.assistant.clear_conversation()
         self.query_one("#conversation", VerticalScroll).remove_children()
         self.last_answer = None
-        self.notify("Conversation cleared.")
+        self.notify(_("Conversation cleared."))
 
     def update_next(self) -> None:
         """Next activities for the saved phase, else for the phase of the last answer."""
@@ -319,9 +337,10 @@ class GuideApp(App[None]):
         nxt.clear_options()
         items = self.assistant.next_activities() or (self.last_answer.next_activities if self.last_answer else [])
         if not items:
-            nxt.add_option(Option(Text("Set your phase with F2 to see what comes next."), disabled=True))
+            nxt.add_option(Option(Text(_("Set your phase with F2 to see what comes next.")), disabled=True))
         for i in items:
-            nxt.add_option(Option(Text(f"{i.kind}: {i.title}"), id=f"{i.kind}:{i.id}"))
+            title = i.title if self.lang == "en" else i.title_original
+            nxt.add_option(Option(Text(f"{_(NEXT_KINDS.get(i.kind, i.kind))}: {title}"), id=f"{i.kind}:{i.id}"))
 
     # --- checklist ------------------------------------------------------------------------
 
@@ -333,22 +352,23 @@ class GuideApp(App[None]):
         rows = self.assistant.checklist(roles=roles)
         nodes = {}
         for p in self.assistant.kb.phases.phases:
-            nodes[p.id] = tree.root.add(Text(f"{p.order}. {p.name.en}"), data={"kind": "phase", "id": p.id},
+            nodes[p.id] = tree.root.add(Text(f"{p.order}. {name_in(p.name)}"), data={"kind": "phase", "id": p.id},
                                         expand=p.id == self.assistant.state.phase)
         for a in rows:
-            label = Text(f"{a.shown_title} ({a.source.split('-')[0]})")
+            label = Text(f"{a.title_in(self.lang)} ({a.source.split('-')[0]})")
             if a.role_match:
                 label.append(f"  [{', '.join(a.role_match)}]", style="italic")
             an = nodes[a.phase].add(label, data={"kind": "activity", "activity": a})
             for s in a.steps:
-                an.add_leaf(self.step_label(s.text, s.done), data={"kind": "step", "id": s.id, "text": s.text, "activity": a})
+                text = s.text if self.lang == "en" else s.original
+                an.add_leaf(self.step_label(text, s.done), data={"kind": "step", "id": s.id, "text": text, "activity": a})
 
     @staticmethod
     def step_label(text: str, done: bool) -> Text:
         return Text(f"[{'x' if done else ' '}] {text}")
 
     def update_bars(self) -> None:
-        names = {p.id: f"{p.order}. {p.name.en}" for p in self.assistant.kb.phases.phases}
+        names = {p.id: f"{p.order}. {name_in(p.name)}" for p in self.assistant.kb.phases.phases}
         for pid, (n, total) in self.assistant.phase_progress().items():
             self.query_one(f"#bar-{pid}", ProgressBar).update(total=max(total, 1), progress=n)
             self.query_one(f"#label-{pid}", Label).update(Text(f"{names[pid][:24]:24} {n:3d}/{total}"))
@@ -358,7 +378,9 @@ class GuideApp(App[None]):
         node = event.node
         data = node.data or {}
         if data.get("kind") == "step":
-            now = self.assistant.toggle_step(data["id"])
+            now = self.saved(self.assistant.toggle_step, data["id"])
+            if now is None:
+                return
             node.set_label(self.step_label(data["text"], now))
             self.update_bars()
             self.update_next()
@@ -372,7 +394,7 @@ class GuideApp(App[None]):
 
     def activity_markdown(self, a: ActivityOut) -> str:
         kb = self.assistant.kb
-        return checklist_markdown(kb, [a], [self.role_filter] if self.role_filter else None).split("\n", 2)[2]
+        return checklist_markdown(kb, [a], [self.role_filter] if self.role_filter else None, self.lang).split("\n", 2)[2]
 
     @on(Select.Changed, "#role-filter")
     def role_changed(self, event: Select.Changed) -> None:
@@ -432,7 +454,7 @@ class GuideApp(App[None]):
                 block.update(text)
                 first = first or block
         if first is None:
-            self.notify(f"'{term}' is not in this guide.", markup=False)
+            self.notify(_("'{term}' is not in this guide.").format(term=term), markup=False)
         else:
             self.query_one("#guide-text", VerticalScroll).scroll_to_widget(first, top=True, animate=False)
 
@@ -446,62 +468,130 @@ class GuideApp(App[None]):
         self.query_one(self.TAB_FOCUS[tab]).focus()
 
     def action_help(self) -> None:
-        self.push_screen(MessageScreen("Help", HELP))
+        self.push_screen(MessageScreen(_("Help"), help_text()))
 
     def action_pick_phase(self) -> None:
-        options = [(p.id, f"{p.order}. {p.name.en} / {p.name.sv} / {p.name.no}") for p in self.assistant.kb.phases.phases]
+        options = [(p.id, f"{p.order}. {name_in(p.name)}") for p in self.assistant.kb.phases.phases]
 
         def chosen(value: str | None) -> None:
             if value:
-                self.assistant.set_phase(value)
+                if self.saved(self.assistant.set_phase, value) is None:
+                    return
                 self.update_subtitle()
                 self.update_next()
                 self.fill_checklist()
 
-        self.push_screen(Picker("Which phase is your project in?", options), chosen)
+        self.push_screen(Picker(_("Which phase is your project in?"), options), chosen)
 
     def action_pick_role(self) -> None:
-        options = [(r.id, f"{r.name.en} / {r.name.sv} / {r.name.no}") for r in self.assistant.kb.roles.roles]
+        options = [(r.id, name_in(r.name)) for r in self.assistant.kb.roles.roles]
 
         def chosen(value: str | None) -> None:
             if value:
-                self.assistant.set_roles([value])
+                if self.saved(self.assistant.set_roles, [value]) is None:
+                    return
                 self.update_subtitle()
 
-        self.push_screen(Picker("Which is your role?", options), chosen)
+        self.push_screen(Picker(_("Which is your role?"), options), chosen)
 
     def action_rebuild(self) -> None:
         self.prepare_index(force=True)
 
-    def action_export(self) -> None:
-        tabs = self.query_one("#tabs", TabbedContent)
-        if tabs.active == "checklist":
-            rows = self.assistant.checklist(roles=[self.role_filter] if self.role_filter else None)
-            path = Path.cwd() / "guide-assistant-checklist.md"
-            text = checklist_markdown(self.assistant.kb, rows, [self.role_filter] if self.role_filter else None)
-        else:
-            path = Path.cwd() / "guide-assistant-conversation.md"
-            text = conversation_markdown(self.assistant.conversation)
-        from guide_assistant.fsutil import atomic_write_text
+    def action_pick_project(self) -> None:
+        new = "\x00new"
+        options = [(pr.name, f"{pr.name}  · {pr.done} ✓" + (f" · {pr.phase}" if pr.phase else "")) for pr in self.assistant.projects()]
+        options.append((new, _("+ New project …")))
 
+        def chosen(value: str | None) -> None:
+            if value == new:
+                self.push_screen(Prompt(_("Name of the new project"), _("e.g. Digital supervision 2027")), created)
+            elif value:
+                switch(value)
+
+        def created(name: str | None) -> None:
+            if name:
+                if self.saved(self.assistant.create_project, name) is not None:
+                    switch(name)
+
+        def switch(name: str) -> None:
+            if self.saved(self.assistant.switch_project, name) is None:
+                return
+            self.update_subtitle()
+            self.after_knowledge_reload()
+            self.notify(_("project: {project}").format(project=name), markup=False)
+
+        self.push_screen(Picker(_("Which project?"), options), chosen)
+
+    def saved(self, change, *args):
+        """Run a change of the saved progress; a store that refuses it (unknown project, locked
+        or unwritable file) is reported, and None returned, instead of ending the app."""
         try:
-            atomic_write_text(path, text)
+            result = change(*args)
+        except (ProjectError, StoreError, OSError) as e:
+            self.notify(str(e), severity="error", markup=False, timeout=10)
+            return None
+        return True if result is None else result
+
+    def action_pick_language(self) -> None:
+        options = [("en", "English"), ("sv", "Svenska"), ("no", "Norsk")]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                from guide_assistant.settings import save_settings
+
+                save_settings(lang=value)
+                set_language(value)
+                self.notify(_("Saved: the interface shows this language from the next start."), markup=False)
+                set_language(self.lang)
+
+        self.push_screen(Picker(_("Language"), options), chosen)
+
+    def action_export(self) -> None:
+        self.export_as("md")
+
+    def export_as(self, fmt: str) -> None:
+        """The checklist tab exports the checklist, the chat tab the conversation (XLSX: always the checklist)."""
+        from guide_assistant.guidance import export
+
+        roles = [self.role_filter] if self.role_filter else None
+        checklist_tab = self.query_one("#tabs", TabbedContent).active == "checklist" or fmt == "xlsx"
+        what = "checklist" if checklist_tab else "conversation"
+        path = Path.cwd() / f"guide-assistant-{what}.{fmt}"
+        try:
+            if checklist_tab:
+                rows = self.assistant.checklist(roles=roles)
+                if fmt == "md":
+                    atomic_write_text(path, checklist_markdown(self.assistant.kb, rows, roles, self.lang))
+                elif fmt == "xlsx":
+                    export.write_xlsx(self.assistant.kb, rows, path, roles, self.lang)
+                else:
+                    export.write_docx(self.assistant.kb, rows, path, roles, self.lang)
+            elif fmt == "md":
+                atomic_write_text(path, conversation_markdown(self.assistant.conversation))
+            else:
+                export.conversation_docx(self.assistant.conversation, path, self.lang)
         except OSError as e:
-            self.notify(f"cannot write {path}: {e}", severity="error", markup=False)
+            self.notify(_("cannot write {path}: {error}").format(path=path, error=e), severity="error", markup=False)
             return
-        self.notify(f"exported to {path}", markup=False)
+        self.notify(_("exported to {path}").format(path=path), markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Set phase", "Choose the phase your project is in (F2)", self.action_pick_phase)
-        yield SystemCommand("Set role", "Choose your role (F3)", self.action_pick_role)
-        yield SystemCommand("Rebuild index", "Rebuild the search index after guidance is updated (ctrl+r)", self.action_rebuild)
-        yield SystemCommand("Clear conversation", "Forget the chat (ctrl+l)", self.action_clear_chat)
-        yield SystemCommand("Export to Markdown", "Export the conversation or checklist (ctrl+e)", self.action_export)
-        yield SystemCommand("Copy last answer", "Copy the last answer to the clipboard (ctrl+y)", self.action_copy_answer)
-        yield SystemCommand("Open a citation", "Open a citation of the last answer (ctrl+o)", self.action_open_citation)
-        yield SystemCommand("Keys", "Show all keys (F1)", self.action_help)
+        for c in super().get_system_commands(screen):  # Textual's own, in the interface language
+            yield SystemCommand(_(c.title), _(c.help), c.callback, c.discover)
+        yield SystemCommand(_("Set phase"), _("Choose the phase your project is in (F2)"), self.action_pick_phase)
+        yield SystemCommand(_("Set role"), _("Choose your role (F3)"), self.action_pick_role)
+        yield SystemCommand(_("Switch project"), _("Choose or create the project whose progress you see (F4)"), self.action_pick_project)
+        yield SystemCommand(_("Language"), _("Show the interface in English, Swedish or Norwegian"), self.action_pick_language)
+        yield SystemCommand(_("Rebuild index"), _("Rebuild the search index after guidance is updated (ctrl+r)"), self.action_rebuild)
+        yield SystemCommand(_("Clear conversation"), _("Forget the chat (ctrl+l)"), self.action_clear_chat)
+        yield SystemCommand(_("Export to Markdown"), _("Export the conversation or checklist (ctrl+e)"), self.action_export)
+        yield SystemCommand(_("Export to Excel (XLSX)"), _("Export the checklist as a spreadsheet"), lambda: self.export_as("xlsx"))
+        yield SystemCommand(_("Export to Word (DOCX)"), _("Export the conversation or checklist as a Word document"),
+                            lambda: self.export_as("docx"))
+        yield SystemCommand(_("Copy last answer"), _("Copy the last answer to the clipboard (ctrl+y)"), self.action_copy_answer)
+        yield SystemCommand(_("Open a citation"), _("Open a citation of the last answer (ctrl+o)"), self.action_open_citation)
+        yield SystemCommand(_("Keys"), _("Show all keys (F1)"), self.action_help)
 
 
-def run_tui(paths: Paths, state_file: Path | None = None) -> None:
-    GuideApp(paths, state_file).run()
+def run_tui(paths: Paths, state_file: Path | None = None, project: str | None = None, user: str | None = None) -> None:
+    GuideApp(paths, state_file, project=project, user=user).run()

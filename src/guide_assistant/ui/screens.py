@@ -1,4 +1,4 @@
-"""Modal screens: source viewer, pickers, index build progress, invalid knowledge, help."""
+"""Modal screens: source viewer, pickers, a one-line prompt, index build progress, invalid knowledge, help."""
 
 from __future__ import annotations
 
@@ -7,19 +7,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, ProgressBar, Static
+from textual.widgets import Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from guide_assistant.i18n import N_, _
 from guide_assistant.kb.load import Guide
+from guide_assistant.ui.localize import localize_bindings
 
 
 class SourceViewer(ModalScreen[None]):
     """A cited passage: the readable text beside the raw source lines, cited lines highlighted."""
 
-    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("q", "dismiss", "Close", show=False)]
+    BINDINGS = [Binding("escape", "dismiss", N_("Close")), Binding("q", "dismiss", N_("Close"), show=False)]
 
     def __init__(self, guide: Guide, line_start: int, line_end: int, section: str, readable: str | None = None):
         super().__init__()
+        localize_bindings(self)
         self.guide = guide
         self.line_start = line_start
         self.line_end = line_end
@@ -28,14 +31,15 @@ class SourceViewer(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="viewer"):
-            yield Label(Text(f"{self.guide.entry.title} — {self.section}, lines {self.line_start}–{self.line_end}"),
+            yield Label(Text(_("{guide} — {section}, lines {start}–{end}").format(
+                guide=self.guide.entry.title, section=self.section, start=self.line_start, end=self.line_end)),
                         id="viewer-title")
             with Horizontal(id="viewer-panes"):
                 with VerticalScroll(id="readable-pane"):
                     yield Static(Text(self.readable_text), id="readable-text")
                 with VerticalScroll(id="raw-pane"):
                     yield Static(self.raw_text(), id="raw-text")
-            yield Label(Text("Esc closes · left: readable text · right: the guide's raw lines"), id="viewer-help")
+            yield Label(Text(_("Esc closes · left: readable text · right: the guide's raw lines")), id="viewer-help")
 
     def raw_text(self) -> Text:
         text = Text()
@@ -53,10 +57,11 @@ class SourceViewer(ModalScreen[None]):
 class Picker(ModalScreen[str | None]):
     """Choose one of a list (phase, role, citation)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, options: list[tuple[str, str]]):
         super().__init__()
+        localize_bindings(self)
         self.title_text = title
         self.options = options
 
@@ -72,6 +77,29 @@ class Picker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class Prompt(ModalScreen[str | None]):
+    """Ask for one line of text (a new project's name); esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, title: str, placeholder: str = ""):
+        super().__init__()
+        localize_bindings(self)
+        self.title_text = title
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Label(Text(self.title_text))
+            yield Input(placeholder=self.placeholder, id="prompt-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class BuildScreen(ModalScreen[None]):
     """Progress while the index is (re)built in a worker."""
 
@@ -81,9 +109,9 @@ class BuildScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="build"):
-            yield Label(Text(f"Building the search index: {self.reason}"))
+            yield Label(Text(_("Building the search index: {reason}").format(reason=self.reason)))
             yield ProgressBar(id="build-progress", show_eta=False)
-            yield Label(Text("This happens once after the guidance changes."), id="build-note")
+            yield Label(Text(_("This happens once after the guidance changes.")), id="build-note")
 
     def progress(self, done: int, total: int) -> None:
         self.query_one(ProgressBar).update(total=total, progress=done)
@@ -92,10 +120,11 @@ class BuildScreen(ModalScreen[None]):
 class MessageScreen(ModalScreen[None]):
     """Plain text (knowledge errors, help); never interpreted as markup."""
 
-    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("q", "dismiss", "Close", show=False)]
+    BINDINGS = [Binding("escape", "dismiss", N_("Close")), Binding("q", "dismiss", N_("Close"), show=False)]
 
     def __init__(self, title: str, body: str):
         super().__init__()
+        localize_bindings(self)
         self.title_text = title
         self.body = body
 
@@ -104,16 +133,18 @@ class MessageScreen(ModalScreen[None]):
             yield Label(Text(self.title_text), id="message-title")
             with VerticalScroll():
                 yield Static(Text(self.body), id="message-body")
-            yield Label(Text("Esc closes"))
+            yield Label(Text(_("Esc closes")))
 
 
-HELP = """Keys (also in the command palette, ctrl+p)
+HELP = N_("""Keys (also in the command palette, ctrl+p)
 
   F1         this help
   F2         set your project's phase
   F3         set your role
+  F4         switch projects, or create one
   F5 F6 F7   Chat · Checklist · Sources
   ctrl+r     rebuild the index (after guidance is updated)
+  ctrl+p     command palette: export to Excel or Word, language
   ctrl+q     quit
 
 Chat
@@ -134,4 +165,8 @@ Sources
 
 Source viewer
   esc        close
-"""
+""")
+
+
+def help_text() -> str:
+    return _(HELP)
