@@ -115,7 +115,8 @@ sys.path.insert(0, sys.argv[2])
 import numpy as np, faiss
 from guide_assistant.config import find_paths
 from guide_assistant.indexing.store import load_index, make_vector_index, choose_index_type
-from guide_assistant.retrieval.lexical import LexicalIndex, doc_tokens, query_tokens
+from guide_assistant.retrieval.bm25 import LexicalIndex
+from guide_assistant.retrieval.lexical import doc_tokens, query_tokens
 from guide_assistant.retrieval.fusion import ranks, rrf
 scale = int(sys.argv[1])
 rng = random.Random(scale)
@@ -141,7 +142,7 @@ for copy in range(scale):
         vecs.append(v / np.linalg.norm(v))
 V = np.stack(vecs).astype("float32")
 t = time.perf_counter(); toks = [doc_tokens(x, l) for x, l in zip(texts, langs)]; lex_tok = time.perf_counter() - t
-t = time.perf_counter(); lex = LexicalIndex(toks); lex_build = time.perf_counter() - t
+t = time.perf_counter(); lex = LexicalIndex.build(toks); lex_build = time.perf_counter() - t
 t = time.perf_counter(); index = make_vector_index(V, V.shape[1]); dense_build = time.perf_counter() - t
 tmp = tempfile.mkdtemp()
 faiss.write_index(index, tmp + "/v.faiss")

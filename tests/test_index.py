@@ -135,3 +135,85 @@ def test_invalid_knowledge_fails_the_build_and_keeps_the_old_index(project):
     assert out.returncode == 1
     assert "knowledge/activities/skr.yaml:" in out.stderr
     assert read_manifest(current_dir(project / "index")).built_at == before.built_at
+
+
+# --- what the build derives besides the vectors: the BM25 indexes and the knowledge snapshot ----
+
+
+def test_saved_bm25_scores_are_those_bm25s_computes_now():
+    """The saved indexes score bit for bit as bm25s indexing the passages now would, and
+    bm25s itself reads the files."""
+    import bm25s
+    import numpy as np
+
+    from guide_assistant.indexing.lexical_index import ITEMS_PREFIX, PASSAGES_PREFIX, item_tokens, passage_tokens
+    from guide_assistant.kb.load import load_knowledge
+    from guide_assistant.retrieval.lexical import query_tokens
+
+    paths = find_paths(ROOT)
+    engine = SearchEngine(paths)
+    kb = load_knowledge(paths)
+    titles = {gid: g.entry.title for gid, g in kb.guides.items()}
+    questions = ["Who signs the contract?", "Vad ska upphandlingsstrategin innehålla?", "Hva er en nullpunktsmåling?",
+                 "standstill period after the award decision", "tj@nster &r I6sning", "zzzz"]
+    folder = current_dir(paths.index)
+    for saved, tokens, prefix in ((engine.lexical, passage_tokens(engine.passages, titles), PASSAGES_PREFIX),
+                                  (engine.item_lexical, item_tokens(engine.items), ITEMS_PREFIX)):
+        now = bm25s.BM25()
+        now.index(tokens, show_progress=False)
+        names = {f"{kind}_name": f"{prefix}.{kind}.{'csc.index.npy' if kind in ('data', 'indices', 'indptr') else 'index.json'}"
+                 for kind in ("data", "indices", "indptr", "vocab", "params")}
+        read = bm25s.BM25.load(folder, **names)
+        assert saved.vocab == set(now.vocab_dict) == set(read.vocab_dict)
+        for q in questions:
+            t = [x for x in query_tokens(q, engine.glossary) if x in saved.vocab]
+            want = np.asarray(now.get_scores(t), np.float32) if t else np.zeros(saved.size, np.float32)
+            assert saved.scores(t).tobytes() == want.tobytes(), q
+            if t:
+                assert np.asarray(read.get_scores(t), np.float32).tobytes() == want.tobytes(), q
+
+
+def test_missing_derived_file_makes_the_index_stale_and_a_build_restores_it(project):
+    paths = find_paths(project)
+    before = SearchEngine(paths).search("Vem tecknar avtalet?", 5, mode="lexical")
+    (project / "index" / "current" / "knowledge.json").unlink()
+    (project / "index" / "current" / "bm25-items.vocab.index.json").unlink()
+    st = index_status(paths)
+    assert not st.fresh and any("knowledge.json" in r and "bm25-items.vocab.index.json" in r for r in st.reasons), st.reasons
+    with pytest.raises(IndexCorrupt, match="bm25-items.vocab.index.json is missing"):
+        SearchEngine(paths)
+    result = build_index(paths, progress=False)
+    assert not result.unchanged and result.embedded == 0
+    assert index_status(paths).fresh
+    assert SearchEngine(paths).search("Vem tecknar avtalet?", 5, mode="lexical") == before
+
+
+def test_damaged_bm25_file_is_detected_by_checksum(project):
+    data = project / "index" / "current" / "bm25-passages.data.csc.index.npy"
+    data.write_bytes(data.read_bytes()[:-8] + b"\0" * 8)
+    with pytest.raises(IndexCorrupt, match="checksum"):
+        SearchEngine(find_paths(project))
+
+
+def test_bm25_saved_by_other_code_is_built_again_at_start(project, monkeypatch):
+    """An index whose BM25 files another version of the tokeniser made (or made under
+    other guide titles) is stale, and a start indexes the passages itself, as before."""
+    from guide_assistant.retrieval.bm25 import LexicalIndex
+
+    paths = find_paths(project)
+    saved = SearchEngine(paths)
+    built = []
+    original = LexicalIndex.build.__func__
+    monkeypatch.setattr(LexicalIndex, "build", classmethod(lambda cls, tokens: built.append(1) or original(cls, tokens)))
+    m = project / "index" / "current" / "manifest.json"
+    data = json.loads(m.read_text(encoding="utf-8"))
+    data["derived"]["lexical"] = "an-older-tokeniser"
+    m.write_text(json.dumps(data), encoding="utf-8")
+    st = index_status(paths)
+    assert not st.fresh and any("lexical data saved by version an-older-tokeniser" in r for r in st.reasons), st.reasons
+    assert not built
+    rebuilt = SearchEngine(paths)
+    assert len(built) == 2  # passages and items
+    for q in ("Who signs the contract?", "Hva er en nullpunktsmåling?"):
+        assert rebuilt.lexical_scores(q).tobytes() == saved.lexical_scores(q).tobytes()
+        assert rebuilt.search(q, 10) == saved.search(q, 10)

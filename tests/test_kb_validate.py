@@ -133,3 +133,71 @@ def test_source_not_utf8(copy_root, monkeypatch):
     code, out = validate(copy_root, monkeypatch)
     assert code == 1
     assert re.search(r"^knowledge/sources.yaml:\d+: .*not UTF-8", out, re.M), out
+
+
+# --- the validated snapshot that `index build` saves (kb/snapshot.py) ----------------------
+
+
+@pytest.fixture
+def indexed_root(tmp_path: Path) -> Path:
+    """A copy of the project's knowledge and committed index (with its knowledge snapshot)."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "knowledge", tmp_path / "knowledge")
+    shutil.copytree(root / "index" / "current", tmp_path / "index" / "current")
+    return tmp_path
+
+
+def test_snapshot_gives_exactly_the_parsed_knowledge(paths):
+    from guide_assistant.kb.fingerprint import knowledge_hashes
+    from guide_assistant.kb.load import check_knowledge
+    from guide_assistant.kb.snapshot import read_snapshot, snapshot_json
+
+    saved = read_snapshot(paths)
+    parsed, problems = check_knowledge(paths, check_fidelity=False)
+    assert saved is not None, "the committed index has no usable knowledge snapshot; run `guide-assistant index build`"
+    assert not problems and parsed is not None
+    assert saved == parsed  # every model, guide text, cleanup and activity, in order
+    hashes = knowledge_hashes(paths)
+    assert snapshot_json(saved, hashes) == snapshot_json(parsed, hashes)  # down to which fields the YAML set
+    for gid, guide in parsed.guides.items():
+        assert saved.guides[gid].readable(1, len(guide.text.lines)) == guide.readable(1, len(guide.text.lines))
+        assert [(s.title, s.line_start, s.line_end) for s in saved.guides[gid].sections.walk()] == \
+               [(s.title, s.line_start, s.line_end) for s in guide.sections.walk()]
+
+
+def test_changed_knowledge_is_parsed_not_taken_from_the_snapshot(indexed_root, monkeypatch):
+    from guide_assistant.config import find_paths
+    from guide_assistant.kb.errors import KnowledgeError
+    from guide_assistant.kb.load import load_knowledge
+    from guide_assistant.kb.snapshot import read_snapshot
+
+    paths = find_paths(indexed_root)
+    assert read_snapshot(paths) is not None
+    f = indexed_root / "knowledge" / "activities" / "skr.yaml"
+    title = next(a.title for g, a in load_knowledge(paths).activities if g.entry.id == "skr")
+    edit(f, f"title: {title}", "title: A title changed after the build")
+    assert read_snapshot(paths) is None
+    assert any(a.title == "A title changed after the build" for _, a in load_knowledge(paths).activities)
+    edit(f, "phase: tender", "phase: tendering")
+    with pytest.raises(KnowledgeError, match="skr.yaml"):
+        load_knowledge(paths)
+    code, out = validate(indexed_root, monkeypatch)  # the checker parses whatever the index holds
+    assert code == 1 and "knowledge/activities/skr.yaml:" in out
+
+
+def test_changed_guide_or_damaged_snapshot_is_not_used(indexed_root):
+    from guide_assistant.config import find_paths
+    from guide_assistant.kb.snapshot import read_snapshot
+
+    paths = find_paths(indexed_root)
+    snap = indexed_root / "index" / "current" / "knowledge.json"
+    data = snap.read_bytes()
+    snap.write_bytes(data.replace(b'"title":', b'"title" :', 1))  # still valid JSON, but not what the manifest says
+    assert read_snapshot(paths) is None
+    snap.write_bytes(data)
+    assert read_snapshot(paths) is not None
+    src = indexed_root / "knowledge" / "sources" / "genomfora-upphandlingar-och-overgang-till-drift.txt"
+    src.write_bytes(src.read_bytes() + b"\n")
+    assert read_snapshot(paths) is None

@@ -92,3 +92,30 @@ def test_batch_contract(tmp_path):
     rows = [json.loads(l) for l in out.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["x0", "x1", "x2"]
     assert all(len(r["hits"]) == 3 and {"source", "line_start", "line_end", "score", "section", "phases", "roles", "text"} <= set(r["hits"][0]) for r in rows)
+
+
+def test_stopwords_are_the_bm25s_lists():
+    import bm25s.stopwords as library
+
+    from guide_assistant.retrieval import stopwords
+
+    assert stopwords.STOPWORDS_EN == library.STOPWORDS_EN
+    assert stopwords.STOPWORDS_SWEDISH == library.STOPWORDS_SWEDISH
+    assert stopwords.STOPWORDS_NORWEGIAN == library.STOPWORDS_NORWEGIAN
+
+
+def test_a_start_reads_the_saved_bm25_without_importing_bm25s_or_scipy():
+    code = ("import sys\n"
+            "from guide_assistant.config import find_paths\n"
+            "from guide_assistant.guidance.answer import Composer\n"
+            "from guide_assistant.kb.load import load_knowledge\n"
+            "from guide_assistant.retrieval.search import SearchEngine\n"
+            "paths = find_paths()\n"
+            "kb = load_knowledge(paths)\n"
+            "engine = SearchEngine(paths, kb=kb)\n"
+            "Composer(kb, engine)\n"
+            "assert engine.lexical_scores('anbud').max() > 0\n"
+            "print(sorted(m for m in ('bm25s', 'scipy') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", out.stdout

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN, STOPWORDS_SWEDISH
+from guide_assistant.retrieval.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN, STOPWORDS_SWEDISH
 
 LANGS = ("en", "sv", "no")
 _STOP = {"en": set(STOPWORDS_EN), "sv": set(STOPWORDS_SWEDISH), "no": set(STOPWORDS_NORWEGIAN)}

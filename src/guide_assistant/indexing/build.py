@@ -6,7 +6,6 @@ passage's text hash (its embed text) is unchanged. A lock file stops two builds 
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ from filelock import FileLock, Timeout
 from guide_assistant.config import Paths
 from guide_assistant.indexing.embedders import embedder_spec, load_embedder, spec_id
 from guide_assistant.indexing.items import build_items
+from guide_assistant.indexing.layout import KNOWLEDGE, PASSAGES, VECTORS
+from guide_assistant.indexing.lexical_index import LEXICAL_FILES, build_lexical, lexical_version, write_lexical
 from guide_assistant.indexing.passages import MAX_CHARS, build_passages, view_hash
 from guide_assistant.indexing.store import (
     SCHEMA_VERSION,
@@ -33,7 +34,9 @@ from guide_assistant.indexing.store import (
 )
 from guide_assistant.kb.anchoring import Report, ensure_snapshots, reanchor_changed
 from guide_assistant.kb.errors import KnowledgeError
+from guide_assistant.kb.fingerprint import code_fingerprint, knowledge_hashes, source_hashes
 from guide_assistant.kb.load import validate_knowledge
+from guide_assistant.kb.snapshot import snapshot_json, snapshot_version
 
 def _code_fingerprint() -> str:
     """A hash of the code that turns knowledge into passages (parsers, cleanup, cutting),
@@ -45,11 +48,7 @@ def _code_fingerprint() -> str:
     kb_dir = Path(kb_pkg.__file__).parent
     files = [Path(passages_mod.__file__), Path(items_mod.__file__), kb_dir / "cleanup.py", kb_dir / "sections.py", kb_dir / "textnorm.py",
              *sorted((kb_dir / "parsers").glob("*.py"))]
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f.name.encode())
-        h.update(f.read_bytes().replace(b"\r\n", b"\n"))
-    return h.hexdigest()[:16]
+    return code_fingerprint(files)
 
 
 PASSAGE_VERSION = f"sections-{MAX_CHARS}-{_code_fingerprint()}"
@@ -83,25 +82,28 @@ class Status:
     folder: str | None = None
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+# the index files every build writes
+REQUIRED_FILES = (VECTORS, PASSAGES, KNOWLEDGE, *LEXICAL_FILES)
 
 
-def knowledge_hashes(paths: Paths) -> dict[str, str]:
-    k = paths.knowledge
-    return {
-        str(p.relative_to(k)): _sha(p)
-        for p in sorted(k.rglob("*"))
-        if p.is_file() and p.suffix in (".yaml", ".yml") and "sources" not in p.relative_to(k).parts
-    }
+def derived_versions() -> dict[str, str]:
+    """The versions of the code that derives the index's other files from the knowledge."""
+    return {"knowledge": snapshot_version(), "lexical": lexical_version()}
 
 
-def source_hashes(paths: Paths) -> dict[str, str]:
-    return {p.name: _sha(p) for p in sorted(paths.sources.glob("*")) if p.is_file()}
-
-
-def staleness(paths: Paths, manifest: Manifest, embedder_id: str) -> list[str]:
+def staleness(paths: Paths, manifest: Manifest, embedder_id: str, folder: Path | None = None) -> list[str]:
+    """Why the index in ``folder`` (with ``manifest``) does not match the knowledge, the
+    guides and this code; empty if it does."""
     reasons = []
+    if folder is not None:
+        missing = [name for name in REQUIRED_FILES if name not in manifest.files or not (folder / name).is_file()]
+        if missing:
+            reasons.append(f"index file(s) missing: {', '.join(missing)}")
+    for what, version in derived_versions().items():
+        if what not in manifest.derived:
+            reasons.append(f"no saved {what} data (built by an earlier version)")
+        elif manifest.derived[what] != version:
+            reasons.append(f"{what} data saved by version {manifest.derived[what]}, this version makes {version}")
     if manifest.embedder_id != embedder_id:
         reasons.append(f"built with embedder {manifest.embedder_id}, not {embedder_id}")
     if manifest.passage_version != PASSAGE_VERSION:
@@ -126,7 +128,7 @@ def index_status(paths: Paths, spec: str | None = None) -> Status:
         manifest = read_manifest(folder)
     except IndexError_ as e:
         return Status(True, False, [str(e)], folder=str(folder))
-    reasons = staleness(paths, manifest, spec_id(embedder_spec(spec)))
+    reasons = staleness(paths, manifest, spec_id(embedder_spec(spec)), folder)
     if not reasons:  # the index matches the knowledge; does the knowledge still match the guides?
         _, problems, _ = validate_knowledge(paths, check_fidelity=True)
         if problems:
@@ -167,15 +169,19 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, sta
             previous = load_index(paths.index)
         except IndexError_:
             previous = None
-    if previous is not None and not staleness(paths, previous.manifest, eid):
+    if previous is not None and not staleness(paths, previous.manifest, eid, previous.folder):
         n = sum(r.passage.kind == "passage" for r in previous.records)
         return BuildResult(n, 0, previous.vectors.ntotal, time.perf_counter() - started, unchanged=True, folder=previous.folder)
+    # hashed before they are parsed: a file changed meanwhile leaves the index stale, never
+    # a snapshot that claims the new file's hash for the old file's content
+    knowledge, sources = knowledge_hashes(paths), source_hashes(paths)
     # the gate: every cited range must still hold its wording (items under review aside)
     kb, problems, _ = validate_knowledge(paths, check_fidelity=True)
     if problems or kb is None:
         raise KnowledgeError(problems)
     titles = {g.entry.id: g.entry.title for g in kb.guides.values()}
     passages = build_passages(kb) + build_items(kb)
+    lexical = build_lexical([p for p in passages if p.kind == "passage"], [p for p in passages if p.kind != "passage"], titles)
     views = [p.views(titles[p.source_id]) for p in passages]
     records = [PassageRecord(passage=p, view_hashes=[view_hash(v) for v in vs]) for p, vs in zip(passages, views)]
     flat = [(h, v) for r, vs in zip(records, views) for h, v in zip(r.view_hashes, vs)]
@@ -213,8 +219,13 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, sta
         counts={"passages": sum(p.kind == "passage" for p in passages), "items": sum(p.kind != "passage" for p in passages),
                 "sources": len(kb.guides), "activities": len(kb.activities),
                 "views": len(flat), "embedded": len(todo), "reused": len(flat) - len(todo)},
-        sources=source_hashes(paths), knowledge=knowledge_hashes(paths), files={},
+        sources=sources, knowledge=knowledge, files={}, derived=derived_versions(),
     )
-    folder = write_index(paths.index, manifest, records, vectors)
+
+    def write_derived(folder: Path) -> None:
+        (folder / KNOWLEDGE).write_text(snapshot_json(kb, knowledge), encoding="utf-8")
+        write_lexical(folder, lexical, titles)
+
+    folder = write_index(paths.index, manifest, records, vectors, write_derived)
     return BuildResult(manifest.counts["passages"], len(todo), len(flat) - len(todo), time.perf_counter() - started,
                        folder=folder, reanchored=reports)

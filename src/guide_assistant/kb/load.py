@@ -272,7 +272,17 @@ def check_knowledge(paths: Paths, check_fidelity: bool = True) -> tuple[Knowledg
 
 
 def load_knowledge(paths: Paths, check_fidelity: bool = False) -> KnowledgeBase:
-    """The knowledge base, or KnowledgeError with every problem found."""
+    """The knowledge base, or KnowledgeError with every problem found.
+
+    Without ``check_fidelity`` it comes from the index's validated snapshot when that was
+    made from exactly the current files (kb/snapshot.py); otherwise the YAML is parsed
+    and checked. ``validate_knowledge`` always parses: it is the checker."""
+    if not check_fidelity:
+        from guide_assistant.kb.snapshot import read_snapshot
+
+        snapshot = read_snapshot(paths)
+        if snapshot is not None:
+            return snapshot
     kb, problems = check_knowledge(paths, check_fidelity)
     if problems or kb is None:
         raise KnowledgeError(problems)

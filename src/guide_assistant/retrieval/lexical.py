@@ -1,4 +1,4 @@
-"""BM25 over tokens that fold diacritics and OCR confusions, with glossary expansion.
+"""Tokens for BM25 (retrieval/bm25.py) that fold diacritics and OCR confusions, with glossary expansion.
 
 Tokens are stemmed with the Snowball stemmer of the text's language (Swedish or
 Norwegian; English for the English activity titles the passages carry), then folded.
@@ -12,13 +12,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import bm25s
-import numpy as np
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN, STOPWORDS_SWEDISH
 
 from guide_assistant.kb.schema import GlossaryFile
 from guide_assistant.kb.textnorm import fold, ocr_fold
+from guide_assistant.retrieval.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN, STOPWORDS_SWEDISH
 
 STEMMERS = {"sv": "swedish", "nb": "norwegian", "no": "norwegian", "da": "danish", "en": "english"}
 STOP = {fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_SWEDISH, *STOPWORDS_NORWEGIAN)}
@@ -95,17 +93,3 @@ def query_tokens(question: str, glossary: Glossary | None) -> list[str]:
         for s in stems(words, lang):
             seen.setdefault(s, None)
     return list(seen)
-
-
-class LexicalIndex:
-    def __init__(self, corpus_tokens: list[list[str]]):
-        self.size = len(corpus_tokens)
-        self.bm25 = bm25s.BM25()
-        self.bm25.index(corpus_tokens, show_progress=False)
-        self.vocab = set(self.bm25.vocab_dict)
-
-    def scores(self, tokens: list[str]) -> np.ndarray:
-        tokens = [t for t in tokens if t in self.vocab]
-        if not tokens or not self.size:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)

@@ -10,10 +10,12 @@ from pydantic import BaseModel
 from guide_assistant.config import Paths
 from guide_assistant.indexing.passages import Passage
 from guide_assistant.indexing.embedders import Embedder, embedder_spec, load_embedder, spec_id
+from guide_assistant.indexing.lexical_index import lexical_for
 from guide_assistant.indexing.store import IndexError_, load_index
 from guide_assistant.kb.load import KnowledgeBase, load_knowledge
+from guide_assistant.retrieval.bm25 import LexicalIndex
 from guide_assistant.retrieval.query import clean_question
-from guide_assistant.retrieval.lexical import Glossary, LexicalIndex, doc_tokens, query_tokens
+from guide_assistant.retrieval.lexical import Glossary, query_tokens
 
 Mode = Literal["hybrid", "dense", "lexical"]
 # Hybrid = dense similarity + LEXICAL_WEIGHT x BM25 normalised by the query's best BM25.
@@ -102,13 +104,10 @@ class SearchEngine:
         self.unit_index = {u.id: i for i, u in enumerate(units)}
         kb = kb or load_knowledge(paths)
         titles = {gid: g.entry.title for gid, g in kb.guides.items()}
-        self.lexical = LexicalIndex([
-            doc_tokens(f"{titles.get(p.source_id, '')} {p.section}\n{p.text}", p.language, " ".join(p.titles) + " " + p.english)
-            for p in self.passages
-        ])
-        self.item_lexical = LexicalIndex([
-            doc_tokens(f"{p.section}\n{p.text}", p.language, " ".join(p.titles) + " " + p.english) for p in self.items
-        ])
+        # saved by the build; built here only if it was made by other code or under other titles
+        lexical = lexical_for(self.data.folder, self.data.manifest, self.passages, self.items, titles, verify)
+        self.lexical: LexicalIndex = lexical.passages
+        self.item_lexical: LexicalIndex = lexical.items
         self.owner = np.asarray(self.data.view_owner, dtype=np.int64)
         # which passage holds each item (same source, the item's lines inside the passage's)
         by_source: dict[str, list[int]] = {}
