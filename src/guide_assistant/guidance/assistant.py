@@ -12,9 +12,12 @@ from guide_assistant.guidance.checklist import ActivityOut, checklist
 from guide_assistant.guidance.conversation import Conversation, ConversationStore, ask_in, conversation_path, new_conversation
 from guide_assistant.guidance.next_steps import NextActivity, done_steps, next_activities, phase_progress
 from guide_assistant.guidance.state import ProjectInfo, ProjectState, ProjectStore, resolve_project, state_path
+from guide_assistant.i18n import N_, _
 from guide_assistant.indexing.build import BuildResult, Status, build_index, index_status
 from guide_assistant.kb.load import KnowledgeBase, load_knowledge
 from guide_assistant.retrieval.search import SearchEngine
+
+CHANGE_KINDS = {"reworded": N_("reworded: {what} (lines {start}–{end})"), "removed": N_("removed: {what} (lines {start}–{end})")}
 
 
 class Assistant:
@@ -66,22 +69,25 @@ class Assistant:
             for c in r.changes:
                 if c.kind in ("reworded", "removed"):
                     a, b = c.new or c.old
-                    out.append((f"{c.kind}: {c.what} (lines {a}–{b})", r.source, a, b, c.section))
+                    label = _(CHANGE_KINDS[c.kind]).format(what=c.what, start=a, end=b)
+                    out.append((label, r.source, a, b, c.section))
             for u in r.uncovered:
                 words = " ".join(u.text.split()[:12])
-                out.append((f"new text, lines {u.lines[0]}–{u.lines[1]}: {words} …", r.source, u.lines[0], u.lines[1], "new text"))
+                out.append((_("new text, lines {start}–{end}: {words} …").format(start=u.lines[0], end=u.lines[1], words=words),
+                            r.source, u.lines[0], u.lines[1], _("new text")))
             moved = [c for c in r.changes if c.kind == "moved" and c.new]
             if moved:
                 first = min(moved, key=lambda c: c.new[0])
-                out.append((f"{len(moved)} references moved (first: {first.what}, now lines {first.new[0]}–{first.new[1]})",
+                out.append((_("{count} references moved (first: {what}, now lines {start}–{end})").format(
+                                count=len(moved), what=first.what, start=first.new[0], end=first.new[1]),
                             r.source, first.new[0], first.new[1], first.section))
         return out
 
     def unanchored_sources(self) -> list[str]:
         """Guides replaced in place that the knowledge has not been re-anchored to yet."""
-        from guide_assistant.kb.anchoring import changed_sources
+        from guide_assistant.kb.anchored import changed_files
 
-        return [file for _, file, _ in changed_sources(self.paths)]
+        return changed_files(self.paths, [g.entry.file for g in self.kb.guides.values()])
 
     # --- answers -----------------------------------------------------------------
     def ask(self, question: str) -> Answer:
