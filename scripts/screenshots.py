@@ -84,7 +84,7 @@ def xlsx_picture() -> Path:
         subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp}/lo", "--convert-to", "pdf",
                         "--outdir", tmp, str(book)], check=True, capture_output=True, timeout=120)
         # the top of the first page, at a resolution that keeps the text readable
-        subprocess.run([pdftoppm, "-png", "-r", "150", "-f", "1", "-l", "1", "-x", "0", "-y", "0", "-W", "1650", "-H", "700",
+        subprocess.run([pdftoppm, "-png", "-r", "150", "-f", "1", "-l", "1", "-x", "0", "-y", "90", "-W", "1650", "-H", "760",
                         "-singlefile", str(Path(tmp) / "checklista.pdf"), str(target.with_suffix(""))], check=True, timeout=120)
     return target
 

@@ -48,15 +48,15 @@ def _text(item, lang: str) -> str:
 
 def _title(a: ActivityOut, lang: str) -> str:
     title = a.title if lang == "en" else a.title_original
-    return f"{title} {DRAFT_MARK}" if a.review == "draft" else title
+    return f"{title} {gettext(lang, DRAFT_MARK)}" if a.review == "draft" else title
 
 
-def _review(item, done: bool = False) -> str:
-    return review_mark(item.review, done).replace("**", "").strip()
+def _review(item, done: bool = False, lang: str = "en") -> str:
+    return review_mark(item.review, done, lang).replace("**", "").strip()
 
 
-def _warned(item, done: bool = False) -> str:
-    mark = _review(item, done)
+def _warned(item, done: bool = False, lang: str = "en") -> str:
+    mark = _review(item, done, lang)
     return f" {mark}" if mark else ""
 
 
@@ -120,16 +120,16 @@ def test_xlsx(kb: KnowledgeBase, case, tmp_path: Path):
             letters = tuple(_letters(a, rid) for rid in sorted(present, key=lambda r: role_cols.index(role_names[r])))
             tail = (_guide(kb, a.source, lang),)
             for s in a.steps:
-                expected.append((_title(a, lang), kinds["step"], _text(s, lang), *letters, "x" if s.done else "", "", _review(s, s.done),
+                expected.append((_title(a, lang), kinds["step"], _text(s, lang), *letters, "x" if s.done else "", "", _review(s, s.done, lang),
                                  *tail, f"{s.line_start}–{s.line_end}"))
             for d in a.deliverables:
-                expected.append((_title(a, lang), kinds["deliverable"], _text(d, lang), *letters, "", "", _review(d),
+                expected.append((_title(a, lang), kinds["deliverable"], _text(d, lang), *letters, "", "", _review(d, lang=lang),
                                  *tail, f"{d.line_start}–{d.line_end}"))
             if a.decision:
                 d = a.decision
                 expected.append((_title(a, lang), kinds["decision"], _text(d, lang), *letters, "", "", "",
                                  *tail, f"{d.line_start}–{d.line_end}"))
-                expected += [(_title(a, lang), kinds["question"], _text(q, lang), *letters, "", "", _review(q),
+                expected += [(_title(a, lang), kinds["question"], _text(q, lang), *letters, "", "", _review(q, lang=lang),
                               *tail, f"{q.line_start}–{q.line_end}") for q in d.questions]
         assert table == expected
         assert any(r[col[g("Done")]] == "x" for r in table) == (phase in (rows[0].phase, rows[-1].phase))
@@ -163,14 +163,14 @@ def test_docx(kb: KnowledgeBase, case, tmp_path: Path):
         guide = _guide(kb, a.source, lang)
         for s in a.steps:
             box = "☒ " if s.done else "☐ "
-            assert f"{box}{_text(s, lang)} ({guide}, {lines} {s.line_start}–{s.line_end}){_warned(s, s.done)}" in block
+            assert f"{box}{_text(s, lang)} ({guide}, {lines} {s.line_start}–{s.line_end}){_warned(s, s.done, lang)}" in block
         for d in a.deliverables:
-            assert f"{_text(d, lang)} ({guide}, {lines} {d.line_start}–{d.line_end}){_warned(d)}" in block
+            assert f"{_text(d, lang)} ({guide}, {lines} {d.line_start}–{d.line_end}){_warned(d, lang=lang)}" in block
         if a.decision:
             d = a.decision
             assert f"{_text(d, lang)} ({guide}, {lines} {d.line_start}–{d.line_end})" in block
             for q in d.questions:
-                assert f"☐ {_text(q, lang)} ({guide}, {lines} {q.line_start}–{q.line_end}){_warned(q)}" in block
+                assert f"☐ {_text(q, lang)} ({guide}, {lines} {q.line_start}–{q.line_end}){_warned(q, lang=lang)}" in block
         for k, letter in LETTERS.items():
             ids = getattr(a.roles, k)
             if ids:

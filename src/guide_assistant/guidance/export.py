@@ -39,6 +39,8 @@ DONE = "x"  # what a ticked row holds in the Done column (the reader types it in
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
+UPRIGHT = Alignment(text_rotation=90, vertical="bottom", horizontal="center")
+HEADER = Alignment(wrap_text=True, vertical="bottom")
 
 
 # --- shared wording -------------------------------------------------------------------
@@ -170,7 +172,7 @@ def write_xlsx(kb: KnowledgeBase, rows: list[ActivityOut], path: Path, roles: li
             for r in _rows(a, lang):
                 ws.append([title, gettext(lang, KINDS[r.kind]), r.text, *letters, DONE if r.done else "", "",
                            r.review, names.guides.get(a.source, a.source), _lines(r.line_start, r.line_end)])
-        widths = [32, 12, 70, *([11] * len(role_cols)), 7, 30, 24, 28, 10]
+        widths = [32, 12, 70, *([5] * len(role_cols)), 7, 30, 24, 40, 10]
         wrapped = {1, 3, 5 + len(role_cols), 6 + len(role_cols), 7 + len(role_cols)}  # 1-based columns
         for col, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(col)].width = width
@@ -181,10 +183,14 @@ def write_xlsx(kb: KnowledgeBase, rows: list[ActivityOut], path: Path, roles: li
             # give each row the height of its longest wrapped cell
             lines = max((_wrapped_lines(str(c.value or ""), widths[c.column - 1]) for c in row if c.column in wrapped), default=1)
             ws.row_dimensions[row[0].row].height = LINE_HEIGHT * lines
+        roles_at = range(4, 4 + len(role_cols))  # 1-based columns of the roles: names turned upright, as in a RACI chart
         for cell in ws[1]:
             cell.font = Font(bold=True)
-            cell.alignment = WRAP
-        ws.row_dimensions[1].height = LINE_HEIGHT * max(_wrapped_lines(str(c.value), widths[c.column - 1] * 0.9) for c in ws[1])
+            cell.alignment = UPRIGHT if cell.column in roles_at else HEADER
+        longest_role = max((len(str(ws.cell(1, c).value)) for c in roles_at), default=0)
+        ws.row_dimensions[1].height = max(LINE_HEIGHT * max(_wrapped_lines(str(c.value), widths[c.column - 1] * 0.9)
+                                                            for c in ws[1] if c.column not in roles_at),
+                                          6.5 * longest_role + 6)
         ws.freeze_panes = "B2"  # the header row and the Activity column stay in view
         ws.auto_filter.ref = ws.dimensions
         ws.print_title_rows = "1:1"
