@@ -53,6 +53,30 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p * (len(xs) - 1))))]
 
 
+def startup_ratios(runs: int, env: dict | None = None) -> list[tuple[str, str]]:
+    """Whole-process `ask` and `search`, and the TUI's start to ready, as multiples of the
+    floor (scripts/floor.py: Python, the faiss index, the embedder, one query embedded and
+    searched, nothing else), measured in alternating runs so that they share the machine's
+    state; medians."""
+    exe = [sys.executable, "-m", "guide_assistant"]
+    times: dict[str, list[float]] = {"floor": [], "ask": [], "search": [], "tui": []}
+    for i in range(runs):
+        q = QUESTIONS[i % len(QUESTIONS)]
+        times["floor"].append(timed([sys.executable, str(ROOT / "scripts" / "floor.py"), q], env)[0])
+        times["ask"].append(timed([*exe, "ask", q], env)[0])
+        times["search"].append(timed([*exe, "search", q], env)[0])
+        out = subprocess.run([sys.executable, str(ROOT / "scripts" / "tui_startup.py"), "--runs", "1", "--json"],
+                             capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+        times["tui"].append(json.loads(out.stdout)["ready"][0])
+    floor = statistics.median(times["floor"])
+    rows = [("floor (Python + faiss index + embedder + one query), whole process",
+             f"median {floor:.3f} s ({runs} runs alternating with the rows below)")]
+    for key, label in (("ask", "`ask`, whole process"), ("search", "`search`, whole process"), ("tui", "TUI: start to ready")):
+        med = statistics.median(times[key])
+        rows.append((label, f"median {med:.3f} s = {med / floor:.2f}x the floor (max {max(times[key]):.3f} s)"))
+    return rows
+
+
 def main_table(runs: int) -> list[tuple[str, str]]:
     from guide_assistant.config import find_paths
     from guide_assistant.guidance.answer import Composer
@@ -60,9 +84,9 @@ def main_table(runs: int) -> list[tuple[str, str]]:
     from guide_assistant.kb.load import load_knowledge
     from guide_assistant.retrieval.search import SearchEngine
 
-    rows: list[tuple[str, str]] = []
     tmp = Path(tempfile.mkdtemp(prefix="ga-bench-"))
-    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp / "s.json"), "GUIDE_ASSISTANT_CHAT": str(tmp / "c.json")}
+    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp / "s.db"), "GUIDE_ASSISTANT_CHAT": str(tmp / "c.json")}
+    rows: list[tuple[str, str]] = startup_ratios(max(runs, 9), env)
     exe = [sys.executable, "-m", "guide_assistant"]
     search = [timed([*exe, "search", QUESTIONS[i % 6], "--json"], env) for i in range(runs)]
     ask = [timed([*exe, "ask", QUESTIONS[i % 6], "--json"], env) for i in range(runs)]
@@ -220,8 +244,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--scales", default="1,10,100")
     ap.add_argument("--no-write", action="store_true", help="print only; do not write docs/performance.*")
+    ap.add_argument("--startup", action="store_true", help="only the startup ratios to the floor (quick; writes nothing)")
     args = ap.parse_args()
     started = time.perf_counter()
+    if args.startup:
+        for k, v in startup_ratios(args.runs):
+            print(f"{k:70}  {v}")
+        return
     table = main_table(args.runs)
     series = scale_series([int(s) for s in args.scales.split(",")])
     per_passage = embed_cost()

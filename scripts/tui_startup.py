@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import json, sys, time
 t0 = float(sys.argv[1])
+import guide_assistant.cli  # what `guide-assistant` imports before it starts the UI
 from guide_assistant.config import find_paths
 from guide_assistant.ui.app import GuideApp, AnswerView
 from textual.widgets import Input
@@ -47,16 +48,20 @@ GuideApp(find_paths()).run(headless=True, size=(120, 40), auto_pilot=pilot)
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--json", action="store_true", help='print {"ready": [...], "first_answer": [...]} in seconds')
     args = ap.parse_args()
     ready, first = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "GUIDE_ASSISTANT_STATE": f"{tmp}/s.json", "GUIDE_ASSISTANT_CHAT": f"{tmp}/c.json"}
+        env = {**os.environ, "GUIDE_ASSISTANT_STATE": f"{tmp}/s.db", "GUIDE_ASSISTANT_CHAT": f"{tmp}/c.json"}
         for _ in range(args.runs):
             out = subprocess.run([sys.executable, "-c", CHILD, str(time.time())], capture_output=True, text=True,
                                  cwd=ROOT, env=env, check=True)
             row = json.loads(out.stdout.strip().splitlines()[-1])
             ready.append(row["ready"])
             first.append(row["first_answer"])
+    if args.json:
+        print(json.dumps({"ready": ready, "first_answer": first}))
+        return
     print(f"start to interactive chat: median {statistics.median(ready):.2f} s, max {max(ready):.2f} s ({args.runs} runs)")
     print(f"first answer after enter:  median {statistics.median(first):.2f} s, max {max(first):.2f} s")
 

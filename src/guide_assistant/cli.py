@@ -436,7 +436,7 @@ def checklist_cmd(
     if fmt in FILE_FORMATS and json_out:
         raise _err(_("error: choose --json or --format {fmt}, not both").format(fmt=fmt), 2)
     kb = _kb()
-    _warn_if_guidance_changed(kb.paths)
+    _warn_if_guidance_changed(kb)
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
     st = _load_state(_store(ctx, state), ctx)
     rows = checklist(kb, phases, roles, done_steps(kb, st.done))
@@ -823,8 +823,11 @@ def ask_cmd(
             raise _err(_("error: the question on standard input is not UTF-8 text (byte {byte})").format(byte=e.start), 2) from None
     if not text.strip():
         raise _err(_("error: the question is empty"), 2)
+    from guide_assistant.guidance.language import warm_up
+
+    warm_up()  # lingua's models load while the knowledge and the index do
     kb = _kb()
-    _warn_if_guidance_changed(kb.paths)
+    _warn_if_guidance_changed(kb)
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
     st = _load_state(_store(ctx, state), ctx)
     chats = ConversationStore(conversation_path(chat))
@@ -905,11 +908,11 @@ def index_status_cmd(json_out: JsonOpt = False, embedder: EmbedderOpt = None) ->
     raise typer.Exit(0 if st.fresh else 1)
 
 
-def _warn_if_guidance_changed(paths: Paths) -> None:
+def _warn_if_guidance_changed(kb) -> None:
     """A guide replaced in place and not yet re-anchored: its line references are stale."""
-    from guide_assistant.kb.anchoring import changed_sources
+    from guide_assistant.kb.anchored import changed_files
 
-    changed = [file for _, file, _ in changed_sources(paths)]
+    changed = changed_files(kb.paths, [g.entry.file for g in kb.guides.values()])
     if changed:
         typer.echo(_("warning: the guidance changed ({files}) since the knowledge was anchored; line references may "
                      "point at old text until `guide-assistant index build` moves them").format(files=", ".join(changed)), err=True)
@@ -949,6 +952,9 @@ def search_cmd(
         raise _err(_("error: unknown mode '{mode}'; valid modes: {valid}").format(mode=mode, valid="hybrid, dense, lexical"), 2)
     if (query is None) == (batch is None):
         raise _err(_("error: give a QUERY or --batch FILE (not both)"), 2)
+    from guide_assistant.guidance.language import warm_up
+
+    warm_up()  # lingua's models load while the knowledge and the index do
     kb = _kb()
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
     engine = _engine(embedder, kb)

@@ -34,6 +34,7 @@ from guide_assistant.guidance.next_steps import NextActivity, done_steps, is_fin
 from guide_assistant.guidance.sentences import matching_sentences, split_sentences
 from guide_assistant.guidance.state import ProjectState
 from guide_assistant.guidance.understanding import ANAPHORS, WANTED_KIND, Understander, Understanding
+from guide_assistant.i18n import LANGUAGES
 from guide_assistant.indexing.items import HUKI_KEYS
 from guide_assistant.indexing.passages import Passage
 from guide_assistant.kb.load import Guide, KnowledgeBase
@@ -99,8 +100,8 @@ class Answer(BaseModel):
 
 def without_sources(markdown: str) -> str:
     """The answer without its closing list of sources (for views that list citations apart)."""
-    for labels in LABELS.values():
-        head = f"\n\n**{labels['sources']}**\n"
+    for lang in LANGUAGES:
+        head = f"\n\n**{LABELS[lang]['sources']}**\n"
         if head in markdown:
             return markdown.split(head, 1)[0]
     return markdown

@@ -46,5 +46,15 @@ _MESSAGES: dict[str, str] = {
 }
 
 
-LABELS: dict[str, dict[str, str]] = {lang: {key: gettext(lang, msg) for key, msg in _MESSAGES.items()} for lang in LANGUAGES}
+class _Labels(dict[str, dict[str, str]]):
+    """language -> key -> label; a language's catalog is read the first time it is asked for."""
+
+    def __missing__(self, lang: str) -> dict[str, str]:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        labels = self[lang] = {key: gettext(lang, msg) for key, msg in _MESSAGES.items()}
+        return labels
+
+
+LABELS: dict[str, dict[str, str]] = _Labels()
 HUKI_LETTER = {"accountable": "H", "responsible": "U", "consulted": "K", "informed": "I"}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from guide_assistant.kb import fidelity
 from guide_assistant.kb.load import Guide
 from guide_assistant.retrieval.lexical import doc_tokens
 
@@ -50,6 +49,8 @@ def is_evidence(sentence: str) -> bool:
 def locate(guide: Guide, sentence: str, start: int, end: int) -> tuple[int, int] | None:
     """The smallest run of raw lines in start..end that holds the sentence (containment
     test of kb/fidelity.py on the OCR-corrected lines); None if no run does."""
+    from guide_assistant.kb import fidelity  # rapidfuzz: only for answers that quote whole sentences
+
     best: tuple[int, int] | None = None
     for a in range(start, end + 1):
         for b in range(a, min(end, a + 12) + 1):

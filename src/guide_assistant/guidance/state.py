@@ -26,7 +26,6 @@ An SQLite database (standard library ``sqlite3``) in the user data folder
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 import os
@@ -213,6 +212,8 @@ def resolve_project(explicit: str | None = None) -> str:
 
 def os_user() -> str:
     try:
+        import getpass  # termios on POSIX: only when a change is logged
+
         return getpass.getuser() or "unknown"
     except Exception:  # no user name in the environment or the password database
         return "unknown"
@@ -268,7 +269,7 @@ class ProjectStore:
 
     def __init__(self, path: Path | str, user: str | None = None):
         self.path = Path(path)
-        self.user = (user or "").strip() or os_user()
+        self._user = (user or "").strip()
         self.warnings: list[str] = []  # files kept aside: to show to the user
         self.notices: list[str] = []  # old states imported: to show to the user
         self._conn: sqlite3.Connection | None = None
@@ -277,6 +278,13 @@ class ProjectStore:
         self._legacy = self.path.with_name(LEGACY_NAME) if self.path == default_store_path() else None
 
     # --- opening ------------------------------------------------------------------------------
+    @property
+    def user(self) -> str:
+        """Who the log names: the given user, else the OS user (looked up at the first change)."""
+        if not self._user:
+            self._user = os_user()
+        return self._user
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:

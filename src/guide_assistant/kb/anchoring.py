@@ -38,13 +38,12 @@ from rapidfuzz import fuzz
 from guide_assistant.config import Paths
 from guide_assistant.fsutil import atomic_write_bytes, atomic_write_text
 from guide_assistant.kb import fidelity
+from guide_assistant.kb.anchored import anchored_path, differs, report_path
 from guide_assistant.kb.cleanup import Cleaner
 from guide_assistant.kb.schema import ActivitiesFile, Item, PassageFixesFile, PhasesFile, SourcesFile
 from guide_assistant.kb.textnorm import ocr_fold, words
 from guide_assistant.kb.yamlio import YamlDoc, compose_and_load, load_model
 
-ANCHORED = "anchored"
-REPORTS = "changes"
 CONTEXT = 3  # lines of context before and after a cited range that decide between equal matches
 REWORDED_MIN = 60  # rapidfuzz token_sort_ratio: at least this similar to count as the same text reworded
 WINDOW_SLACK = 2  # a reworded range may be this many lines longer or shorter
@@ -445,14 +444,6 @@ def edit_yaml(text: str, doc: YamlDoc, edits: list[Edit]) -> tuple[str, list[tup
     return "\n".join(lines), out
 
 
-def anchored_path(paths: Paths, source_file: str) -> Path:
-    return paths.knowledge / ANCHORED / source_file
-
-
-def report_path(paths: Paths, source_id: str) -> Path:
-    return paths.knowledge / ANCHORED / REPORTS / f"{source_id}.json"
-
-
 def apply_plan(paths: Paths, plan: Plan, source_id: str, new_text: str) -> Report:
     """Write the edited knowledge files (each atomically), the report, then the snapshot."""
     texts: dict[str, str] = {}
@@ -485,12 +476,8 @@ def changed_sources(paths: Paths) -> list[tuple[str, str, str]]:
     if reg is None:
         return out
     for s in reg.sources:
-        snap = anchored_path(paths, s.file)
-        src = paths.sources / s.file
-        if not snap.exists() or not src.exists():
-            continue
-        if snap.read_bytes() != src.read_bytes():
-            out.append((s.id, s.file, snap.read_text(encoding="utf-8")))
+        if differs(paths, s.file):
+            out.append((s.id, s.file, anchored_path(paths, s.file).read_text(encoding="utf-8")))
     return out
 
 

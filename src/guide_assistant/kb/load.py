@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guide_assistant.config import Paths
-from guide_assistant.kb import fidelity
 from guide_assistant.kb.cleanup import Cleaner
 from guide_assistant.kb.errors import KnowledgeError, KnowledgeProblem
-from guide_assistant.kb.parsers import parse
 from guide_assistant.kb.schema import (
     Aliases,
     ActivitiesFile,
@@ -29,7 +28,12 @@ from guide_assistant.kb.schema import (
 )
 from guide_assistant.kb.sections import Section
 from guide_assistant.kb.sources import SourceReadError, SourceText, read_source
-from guide_assistant.kb.yamlio import YamlDoc, load_model
+
+if TYPE_CHECKING:
+    from guide_assistant.kb.yamlio import YamlDoc
+
+# Parsing YAML, the section parsers and the fidelity check are imported where they are
+# used: a start that takes the knowledge from the index's snapshot needs none of them.
 
 
 @dataclass
@@ -43,6 +47,8 @@ class Guide:
 
     @cached_property
     def sections(self) -> Section:
+        from guide_assistant.kb.parsers import parse
+
         root, _ = parse(self.entry.parser, self.entry.file, self.entry.title, self.text.lines, self.cleaner)
         return root
 
@@ -95,6 +101,8 @@ class _Loader:
         return self.paths.rel(path)
 
     def model(self, path: Path, model):
+        from guide_assistant.kb.yamlio import load_model
+
         obj, doc, problems = load_model(path, self.label(path), model)
         self.problems.extend(problems)
         return obj, doc
@@ -216,6 +224,8 @@ class _Loader:
             guide.activities = list(obj.activities)
 
     def check_activity(self, doc: YamlDoc, loc: tuple, act: Activity, guide: Guide, role_ids: set[str] | None) -> None:
+        from guide_assistant.kb import fidelity
+
         self.lines_ok(doc, loc + ("lines",), act.lines, guide.text)
         if role_ids is not None:
             for key in ("accountable", "responsible", "consulted", "informed"):

@@ -33,12 +33,13 @@ SNAPSHOT_SCHEMA = 1
 def snapshot_version() -> str:
     """The code that turns knowledge files into the models (and this module), and the
     versions of the libraries that parse and validate them."""
+    from importlib.metadata import version  # not PyYAML itself: a start from the snapshot parses no YAML
+
     import pydantic
-    import yaml
 
     kb_dir = Path(__file__).parent
     files = [kb_dir / name for name in ("load.py", "schema.py", "yamlio.py", "sources.py", "snapshot.py")]
-    return f"{SNAPSHOT_SCHEMA}-" + code_fingerprint(files, (f"pydantic {pydantic.VERSION}", f"PyYAML {yaml.__version__}"))
+    return f"{SNAPSHOT_SCHEMA}-" + code_fingerprint(files, (f"pydantic {pydantic.VERSION}", f"PyYAML {version('PyYAML')}"))
 
 
 class CleanerSnapshot(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # A token for OCR correction: a run of anything but space and sentence punctuation,
 # so that garbled words such as "I6sning", "tj@nster", "[6sningar" or "&r" are one token.
@@ -20,9 +21,12 @@ _OCR_FOLD = str.maketrans({"&": "a", "@": "a", "6": "o", "|": "l", "[": "l", "8"
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():  # nothing to decompose (most words, once ø, æ, å, ä, ö, é, ü are folded)
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Case and diacritics folded: 'Gjør' -> 'gjor', 'Förankring' -> 'forankring'."""
     return strip_accents(text.casefold().translate(_FOLD))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Literal
 
 import numpy as np
@@ -95,6 +96,8 @@ class SearchEngine:
                 f"the index was built with embedder {self.data.manifest.embedder_id}, but {wanted} was asked for; "
                 f"rebuild it with `guide-assistant index build --embedder {self.spec}`"
             )
+        self._embedder: Embedder | None = None
+        self._embedder_lock = threading.Lock()
         units = self.data.passages  # passages and item units, in the order of their vectors' owners
         self.passage_idx = np.asarray([i for i, u in enumerate(units) if u.kind == "passage"], dtype=np.int64)
         self.item_idx = np.asarray([i for i, u in enumerate(units) if u.kind != "passage"], dtype=np.int64)
@@ -126,13 +129,25 @@ class SearchEngine:
             self.held_kinds[i].add(self.items[j].kind)
         self._last_query: tuple[str, np.ndarray] | None = None
         self.glossary = Glossary(kb.glossary)
-        self._embedder: Embedder | None = None
+
+    def warm_up(self) -> None:
+        """Load the embedder in a background thread (the model loads in C, outside the GIL),
+        while the caller goes on preparing; the first query then finds it ready. An error
+        is raised where the embedder is first used (it tries again), as without the warm-up."""
+        def load() -> None:
+            try:
+                self.embedder
+            except Exception:  # noqa: BLE001 - the first real use loads it again and reports it
+                pass
+
+        threading.Thread(target=load, name="embedder-warm-up", daemon=True).start()
 
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = load_embedder(self.spec)
-        return self._embedder
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self.spec, queries_only=True)
+            return self._embedder
 
     def _allowed(self, phases, roles, sources, languages) -> np.ndarray:
         ok = np.ones(len(self.passages), dtype=bool)
