@@ -823,9 +823,6 @@ def ask_cmd(
             raise _err(_("error: the question on standard input is not UTF-8 text (byte {byte})").format(byte=e.start), 2) from None
     if not text.strip():
         raise _err(_("error: the question is empty"), 2)
-    from guide_assistant.guidance.language import warm_up
-
-    warm_up()  # lingua's models load while the knowledge and the index do
     kb = _kb()
     _warn_if_guidance_changed(kb)
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
@@ -952,9 +949,6 @@ def search_cmd(
         raise _err(_("error: unknown mode '{mode}'; valid modes: {valid}").format(mode=mode, valid="hybrid, dense, lexical"), 2)
     if (query is None) == (batch is None):
         raise _err(_("error: give a QUERY or --batch FILE (not both)"), 2)
-    from guide_assistant.guidance.language import warm_up
-
-    warm_up()  # lingua's models load while the knowledge and the index do
     kb = _kb()
     phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
     engine = _engine(embedder, kb)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel
 
+from guide_assistant.guidance.answer_model import Answer, without_sources  # noqa: F401 - without_sources: re-exported
 from guide_assistant.guidance.coverage import Vocabulary
 from guide_assistant.guidance.labels import HUKI_LETTER, LABELS
 from guide_assistant.guidance.next_steps import NextActivity, done_steps, is_finished, next_activities
@@ -42,7 +43,8 @@ from guide_assistant.kb.schema import Activity
 from guide_assistant.kb.textnorm import fold
 from guide_assistant.retrieval.lexical import doc_tokens, query_tokens, raw_tokens
 from guide_assistant.retrieval.query import MAX_QUESTION_CHARS
-from guide_assistant.retrieval.search import Hit, Preference, SearchEngine, unit_hit
+from guide_assistant.retrieval.hits import Hit, Preference
+from guide_assistant.retrieval.search import SearchEngine, unit_hit
 
 # How strongly the best passage or item must match for the guides to cover a question:
 # the best dense similarity plus a small share of the best BM25 score; and the question
@@ -79,32 +81,6 @@ MERGE_GAP = 2  # items of one list whose lines are this close share a citation
 TOOL_WORDS = {"tool", "tools", "template", "templates", "checklist", "verktyg", "mall", "mallar", "checklista",
               "verktoy", "verktøy", "mal", "maler", "sjekkliste"}
 LANG_OF_GUIDE = {"sv": "sv", "nb": "no"}
-
-
-class Answer(BaseModel):
-    question: str
-    language: str
-    phases: list[str]
-    covered: bool
-    answer: str
-    citations: list[Hit]
-    next_activities: list[NextActivity]
-    intent: str = "how"
-    phase_source: str = "none"  # option | question | context | saved | retrieval | none
-    relevance: float = 0.0
-    conversation_id: str | None = None
-    activity: str | None = None  # the activity the answer is about: what "that" refers to next
-    relation: str | None = None
-    needs_context: bool = False  # a follow-up with nothing to refer to
-
-
-def without_sources(markdown: str) -> str:
-    """The answer without its closing list of sources (for views that list citations apart)."""
-    for lang in LANGUAGES:
-        head = f"\n\n**{LABELS[lang]['sources']}**\n"
-        if head in markdown:
-            return markdown.split(head, 1)[0]
-    return markdown
 
 
 def _md(text: str) -> str:

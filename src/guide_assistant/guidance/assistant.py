@@ -5,17 +5,24 @@ it returns); the CLI calls the same functions directly."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guide_assistant.config import Paths
-from guide_assistant.guidance.answer import Answer, Composer
+from guide_assistant.guidance.answer_model import Answer
 from guide_assistant.guidance.checklist import ActivityOut, checklist
 from guide_assistant.guidance.conversation import Conversation, ConversationStore, ask_in, conversation_path, new_conversation
 from guide_assistant.guidance.next_steps import NextActivity, done_steps, next_activities, phase_progress
 from guide_assistant.guidance.state import ProjectInfo, ProjectState, ProjectStore, resolve_project, state_path
 from guide_assistant.i18n import N_, _
-from guide_assistant.indexing.build import BuildResult, Status, build_index, index_status
 from guide_assistant.kb.load import KnowledgeBase, load_knowledge
-from guide_assistant.retrieval.search import SearchEngine
+
+if TYPE_CHECKING:
+    from guide_assistant.guidance.answer import Composer
+    from guide_assistant.indexing.build import BuildResult, Status
+    from guide_assistant.retrieval.search import SearchEngine
+
+# The search machinery (numpy, faiss, the embedder, the index) is imported by the methods
+# that use it, so that the UI is on screen before it loads (in a worker).
 
 CHANGE_KINDS = {"reworded": N_("reworded: {what} (lines {start}–{end})"), "removed": N_("removed: {what} (lines {start}–{end})")}
 
@@ -43,11 +50,15 @@ class Assistant:
 
     # --- index and search ------------------------------------------------------
     def index_status(self) -> Status:
-        return index_status(self.paths)
+        from guide_assistant.indexing.build import index_status
+
+        return index_status(self.paths, check_knowledge=False)  # whether to rebuild; a build validates
 
     def rebuild_index(self, progress=None, full: bool = False) -> BuildResult:
         """Build (re-anchoring guides changed in place first), then reload the knowledge; a
         failure leaves the old index and knowledge in use."""
+        from guide_assistant.indexing.build import build_index
+
         result = build_index(self.paths, full=full, progress=progress or False)
         self.kb = load_knowledge(self.paths)
         self._engine = None
@@ -56,6 +67,9 @@ class Assistant:
 
     def load_engine(self) -> SearchEngine:
         if self._engine is None:
+            from guide_assistant.guidance.answer import Composer
+            from guide_assistant.retrieval.search import SearchEngine
+
             self._engine = SearchEngine(self.paths, kb=self.kb)
             self._engine.embedder  # load the model now, not at the first question
             self._composer = Composer(self.kb, self._engine)

@@ -19,7 +19,7 @@ from platformdirs import user_data_path
 from pydantic import BaseModel, ValidationError
 
 from guide_assistant.fsutil import atomic_write_text
-from guide_assistant.guidance.answer import Answer
+from guide_assistant.guidance.answer_model import Answer
 from guide_assistant.i18n import _
 
 SCHEMA_VERSION = 2

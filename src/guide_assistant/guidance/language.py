@@ -9,7 +9,7 @@ there the function words that only one of the three languages uses decide
 from __future__ import annotations
 
 import re
-import threading
+from functools import lru_cache
 
 from guide_assistant.retrieval.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN, STOPWORDS_SWEDISH
 
@@ -19,30 +19,12 @@ _ONLY = {lang: words - set().union(*(w for other, w in _STOP.items() if other !=
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-_lock = threading.Lock()
-_built: tuple | None = None
-
-
+@lru_cache(maxsize=1)
 def _detector():
-    """lingua's detector for the three languages, built once (also when warm_up's thread
-    and a question ask for it at the same time)."""
-    global _built
-    with _lock:
-        if _built is None:
-            from lingua import Language, LanguageDetectorBuilder
+    from lingua import Language, LanguageDetectorBuilder
 
-            langs = {Language.ENGLISH: "en", Language.SWEDISH: "sv", Language.BOKMAL: "no"}
-            detector = LanguageDetectorBuilder.from_languages(*langs).with_low_accuracy_mode().build()
-            detector.compute_language_confidence_values("warm")  # lingua reads its models at the first use
-            _built = (detector, langs)
-        return _built
-
-
-def warm_up() -> None:
-    """Load lingua's models in a background thread (lingua works outside the GIL), so that
-    the first question does not wait for them (~30 ms): a start calls it before the
-    knowledge and the index are loaded."""
-    threading.Thread(target=_detector, name="lingua-warm-up", daemon=True).start()
+    langs = {Language.ENGLISH: "en", Language.SWEDISH: "sv", Language.BOKMAL: "no"}
+    return LanguageDetectorBuilder.from_languages(*langs).with_low_accuracy_mode().build(), langs
 
 
 def function_word_votes(text: str) -> dict[str, int]:

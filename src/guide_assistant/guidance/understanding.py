@@ -18,7 +18,7 @@ from guide_assistant.kb.load import KnowledgeBase
 from guide_assistant.kb.textnorm import fold
 from guide_assistant.retrieval.lexical import STOP, _stemmer, raw_tokens
 from guide_assistant.retrieval.query import clean_question
-from guide_assistant.retrieval.search import Preference
+from guide_assistant.retrieval.hits import Preference
 
 # Words that point back at the previous turn; "det"/"den" are also Swedish/Norwegian
 # articles and dummy subjects, so a question counts as a follow-up only when it has

@@ -19,7 +19,7 @@ from filelock import FileLock, Timeout
 from guide_assistant.config import Paths
 from guide_assistant.indexing.embedders import embedder_spec, load_embedder, spec_id
 from guide_assistant.indexing.items import build_items
-from guide_assistant.indexing.layout import KNOWLEDGE, PASSAGES, VECTORS
+from guide_assistant.indexing.layout import KNOWLEDGE, PASSAGES, VECTORS, IndexBusy  # noqa: F401 - IndexBusy: raised here, imported from here too
 from guide_assistant.indexing.lexical_index import LEXICAL_FILES, build_lexical, lexical_version, write_lexical
 from guide_assistant.indexing.passages import MAX_CHARS, build_passages, view_hash
 from guide_assistant.indexing.store import (
@@ -53,10 +53,6 @@ def _code_fingerprint() -> str:
 
 PASSAGE_VERSION = f"sections-{MAX_CHARS}-{_code_fingerprint()}"
 BATCH = 16
-
-
-class IndexBusy(Exception):
-    pass
 
 
 @dataclass
@@ -120,7 +116,11 @@ def staleness(paths: Paths, manifest: Manifest, embedder_id: str, folder: Path |
     return reasons
 
 
-def index_status(paths: Paths, spec: str | None = None) -> Status:
+def index_status(paths: Paths, spec: str | None = None, check_knowledge: bool = True) -> Status:
+    """Whether the index is present and matches the knowledge, the guides and this code.
+    ``check_knowledge``: also validate the knowledge against the guides (every citation's
+    wording; ~1 s) — `index status` does; the UI, which only decides whether to rebuild,
+    does not (a build validates it anyway, and refuses knowledge that fails)."""
     folder = current_dir(paths.index)
     if folder is None:
         return Status(False, False, ["no index built yet"])
@@ -129,7 +129,7 @@ def index_status(paths: Paths, spec: str | None = None) -> Status:
     except IndexError_ as e:
         return Status(True, False, [str(e)], folder=str(folder))
     reasons = staleness(paths, manifest, spec_id(embedder_spec(spec)), folder)
-    if not reasons:  # the index matches the knowledge; does the knowledge still match the guides?
+    if not reasons and check_knowledge:  # the index matches the knowledge; does the knowledge still match the guides?
         _, problems, _ = validate_knowledge(paths, check_fidelity=True)
         if problems:
             reasons.append(f"{len(problems)} reference(s) no longer hold their wording, e.g. {problems[0]}; "

@@ -28,6 +28,10 @@ class IndexMissing(IndexError_):
     pass
 
 
+class IndexBusy(Exception):
+    """Another process is building the index."""
+
+
 class IndexCorrupt(IndexError_):
     pass
 

@@ -15,6 +15,7 @@ from guide_assistant.indexing.lexical_index import lexical_for
 from guide_assistant.indexing.store import IndexError_, load_index
 from guide_assistant.kb.load import KnowledgeBase, load_knowledge
 from guide_assistant.retrieval.bm25 import LexicalIndex
+from guide_assistant.retrieval.hits import Hit, Preference  # noqa: F401 - Preference: callers import it from here too
 from guide_assistant.retrieval.query import clean_question
 from guide_assistant.retrieval.lexical import Glossary, query_tokens
 
@@ -28,39 +29,9 @@ PHASE_PREFERENCE = 0.005
 KIND_PREFERENCE = 0.005
 
 
-class Preference(BaseModel):
-    """What the question understanding adds to a search: the phase it is about (also from
-    'before/after X') and the kind of item it wants (deliverable, decision, roles)."""
-
-    phases: list[str] = []
-    kind: str | None = None
-
-
 def fuse(dense: np.ndarray, lexical: np.ndarray, weight: float = LEXICAL_WEIGHT) -> np.ndarray:
     top = float(lexical.max()) if len(lexical) else 0.0
     return dense + (weight * lexical / top if top > 0 else 0.0)
-
-
-class Hit(BaseModel):
-    """A search result or a citation (contracts.md); ``kind`` says what it is: a passage or
-    one structured item (step, deliverable, decision, roles, tool, summary)."""
-
-    source: str
-    line_start: int
-    line_end: int
-    score: float
-    section: str
-    phases: list[str]
-    roles: list[str]
-    text: str
-    tracks: list[str] = []
-    language: str = ""
-    activities: list[str] = []
-    titles: list[str] = []
-    kind: str = "passage"
-    english: str = ""  # an item's English text ("" for passages)
-    detail: str = ""  # a step's kind, or "question" for a decision's question
-    unit: str = ""  # the unit id: "<source-id>:<lines>" for a passage, "<activity>#<item>" for an item
 
 
 def unit_hit(p: Passage, score: float) -> Hit:
@@ -129,18 +100,6 @@ class SearchEngine:
             self.held_kinds[i].add(self.items[j].kind)
         self._last_query: tuple[str, np.ndarray] | None = None
         self.glossary = Glossary(kb.glossary)
-
-    def warm_up(self) -> None:
-        """Load the embedder in a background thread (the model loads in C, outside the GIL),
-        while the caller goes on preparing; the first query then finds it ready. An error
-        is raised where the embedder is first used (it tries again), as without the warm-up."""
-        def load() -> None:
-            try:
-                self.embedder
-            except Exception:  # noqa: BLE001 - the first real use loads it again and reports it
-                pass
-
-        threading.Thread(target=load, name="embedder-warm-up", daemon=True).start()
 
     @property
     def embedder(self) -> Embedder:

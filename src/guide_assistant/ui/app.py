@@ -36,13 +36,12 @@ from textual.worker import get_current_worker
 
 from guide_assistant.config import Paths
 from guide_assistant.fsutil import atomic_write_text
-from guide_assistant.guidance.answer import Answer, without_sources
+from guide_assistant.guidance.answer_model import Answer, without_sources
 from guide_assistant.guidance.assistant import Assistant
 from guide_assistant.guidance.checklist import ActivityOut, to_markdown as checklist_markdown
 from guide_assistant.guidance.conversation import to_markdown as conversation_markdown
 from guide_assistant.guidance.state import ProjectError, StoreError
-from guide_assistant.indexing.build import IndexBusy
-from guide_assistant.indexing.store import IndexError_
+from guide_assistant.indexing.layout import IndexBusy, IndexError_
 from guide_assistant.kb.errors import KnowledgeError
 from guide_assistant.i18n import N_, _, current_language, set_language
 from guide_assistant.ui.localize import activity_title, localize_bindings, name_in
@@ -115,6 +114,7 @@ class GuideApp(App[None]):
         self.engine_lock = threading.Lock()
         self.last_answer: Answer | None = None
         self.role_filter: str | None = None
+        self.current_guide = None  # the guide in the Sources tab, shown when the tab is first opened
         self.ready = threading.Event()
 
     # --- layout ------------------------------------------------------------------------
@@ -175,8 +175,6 @@ class GuideApp(App[None]):
             self.notify(_("The guidance changed: {files}. Line references may point at old text until the index is rebuilt "
                           "(ctrl+r), which moves them to the new text.").format(files=", ".join(changed)),
                         severity="warning", markup=False, timeout=15)
-        first = next(iter(self.assistant.kb.guides))
-        self.show_guide(first)
         self.query_one("#question", Input).focus()
         self.prepare_index()
 
@@ -407,6 +405,12 @@ class GuideApp(App[None]):
     def guide_chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.show_guide(event.option.id)
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # the first guide's text (hundreds of blocks) is laid out when the tab is first opened, not at start
+        if event.pane.id == "sources" and self.current_guide is None:
+            self.show_guide(next(iter(self.assistant.kb.guides)))
 
     def show_guide(self, gid: str) -> None:
         guide = self.assistant.kb.guides[gid]
