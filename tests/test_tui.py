@@ -258,3 +258,24 @@ async def test_switch_and_create_projects_in_the_ui(tmp_path):
         assert "Trygghetslarm 2027" in app.sub_title
     store = ProjectStore(tmp_path / "state.json")
     assert store.load("default").done == [sid] and {p.name for p in store.projects()} == {"default", "Trygghetslarm 2027"}
+
+
+async def test_the_ui_exports_the_checklist_and_the_chat(tmp_path, monkeypatch):
+    """ctrl+e and the palette's Excel and Word exports write files people open, in the UI's language."""
+    import openpyxl
+    from docx import Document
+
+    monkeypatch.chdir(tmp_path)
+    app = GuideApp(find_paths(ROOT), state_file=tmp_path / "state.json", chat_file=tmp_path / "chat.json", lang="sv")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ask(pilot, "Vem tecknar avtalet?")
+        app.export_as("docx")  # on the chat tab: the conversation
+        app.action_tab("checklist")
+        await pilot.pause()
+        app.export_as("xlsx")
+        app.action_export()  # ctrl+e: Markdown
+    chat = "\n".join(p.text for p in Document(str(tmp_path / "guide-assistant-conversation.docx")).paragraphs)
+    assert "Vem tecknar avtalet?" in chat and "Verksamhetsägare/ Beställare (tecknar avtal)" in chat
+    book = openpyxl.load_workbook(tmp_path / "guide-assistant-checklist.xlsx")
+    assert book.sheetnames[0].startswith("1. Förankra") and book.worksheets[0]["A1"].value == "Aktivitet"
+    assert (tmp_path / "guide-assistant-checklist.md").read_text(encoding="utf-8").startswith("# Checklista")
