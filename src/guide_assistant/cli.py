@@ -845,8 +845,9 @@ def ask_cmd(
         from guide_assistant.guidance.labels import LABELS
 
         label = LABELS[answer.language]["next_short"]
-        names = [n.title if answer.language == "en" else n.title_original for n in answer.next_activities[:4]]
-        markdown += f"\n{label}: " + "; ".join(f"{t} ({n.id})" for t, n in zip(names, answer.next_activities)) + "\n"
+        shown = list({n.id: n for n in answer.next_activities}.values())[:4]  # an activity once, also when it is next twice
+        names = [n.title if answer.language == "en" else n.title_original for n in shown]
+        markdown += f"\n{label}: " + "; ".join(f"{t} ({n.id})" for t, n in zip(names, shown)) + "\n"
     print_markdown(markdown, fmt)
 
 
