@@ -279,3 +279,21 @@ async def test_the_ui_exports_the_checklist_and_the_chat(tmp_path, monkeypatch):
     book = openpyxl.load_workbook(tmp_path / "guide-assistant-checklist.xlsx")
     assert book.sheetnames[0].startswith("1. Förankra") and book.worksheets[0]["A1"].value == "Aktivitet"
     assert (tmp_path / "guide-assistant-checklist.md").read_text(encoding="utf-8").startswith("# Checklista")
+
+
+async def test_the_language_chosen_in_the_ui_is_saved_for_the_next_start(tmp_path, monkeypatch):
+    from guide_assistant.i18n import resolve_language
+    from guide_assistant.settings import load_settings
+
+    monkeypatch.setenv("GUIDE_ASSISTANT_SETTINGS", str(tmp_path / "settings.json"))
+    app = GuideApp(find_paths(ROOT), state_file=tmp_path / "state.json", chat_file=tmp_path / "chat.json")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.action_pick_language()
+        await pilot.pause()
+        picker = app.screen.query_one("#picker-list")
+        picker.highlighted = 2  # Norsk
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Help" in [b.description for _, b, *_ in app.active_bindings.values()]  # this session stays English
+    assert load_settings().lang == "no" and resolve_language(None, load_settings().lang, {"LANG": "C.UTF-8"}) == "no"
