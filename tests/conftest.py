@@ -38,11 +38,13 @@ def copy_root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def english_interface():
-    """Each test starts (and leaves) the interface in English; a test that sets a language
-    (e.g. GuideApp(lang="sv")) does not change the next one."""
+def english_interface(tmp_path_factory, monkeypatch):
+    """Each test starts (and leaves) the interface in English, with settings of its own: a
+    test that sets a language (GuideApp(lang="sv")) or saves a current project does not
+    change the next one."""
     from guide_assistant.i18n import set_language
 
+    monkeypatch.setenv("GUIDE_ASSISTANT_SETTINGS", str(tmp_path_factory.mktemp("settings") / "settings.json"))
     set_language("en")
     yield
     set_language("en")

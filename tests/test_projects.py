@@ -350,3 +350,15 @@ def test_the_store_keeps_the_rollback_journal_on_a_share(tmp_path, monkeypatch):
     with sqlite3.connect(tmp_path / "p.sqlite3") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     assert ProjectStore(tmp_path / "p.sqlite3").load("default").done == ["a-1"]
+
+
+def test_a_saved_project_another_store_lacks_falls_back_to_default(tmp_path, step_ids):
+    """`projects use` saves the current project for the person; with another store (--state)
+    that has no such project, commands work on 'default' and say why."""
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    assert cli(a, "projects", "new", "Trygghetslarm").returncode == 0
+    assert cli(a, "projects", "use", "Trygghetslarm").returncode == 0
+    out = cli(b, "progress", "done", step_ids[0])
+    assert out.returncode == 0 and "Trygghetslarm" in out.stderr and "'default'" in out.stderr
+    assert ProjectStore(b).load("default").done == [step_ids[0]]
+    assert cli(b, "--project", "Trygghetslarm", "progress", "show").returncode == 2  # named explicitly: must exist

@@ -361,11 +361,12 @@ def _store(ctx: typer.Context | None, state: Path | None):
     return ProjectStore(state_path(state or g.state), user=g.user)
 
 
-def _project(ctx: typer.Context | None) -> str:
-    """The chosen project: --project, GUIDE_ASSISTANT_PROJECT, `projects use`, else default."""
+def _project(ctx: typer.Context | None, store) -> str:
+    """The chosen project: --project, GUIDE_ASSISTANT_PROJECT, `projects use` (if ``store``
+    holds it), else default."""
     from guide_assistant.guidance.state import resolve_project
 
-    return resolve_project(_globals(ctx).project)
+    return resolve_project(_globals(ctx).project, store)
 
 
 def _store_do(store, action):
@@ -398,14 +399,14 @@ def _store_do(store, action):
 
 def _load_state(store, ctx: typer.Context | None = None):
     """The chosen project's saved state."""
-    project = _project(ctx)
+    project = _project(ctx, store)
     return _store_do(store, lambda: store.load(project))
 
 
 def _update_state(ctx: typer.Context, state: Path | None, change):
     """Apply ``change(store, project)`` (row-level store methods) to the chosen project."""
     store = _store(ctx, state)
-    project = _project(ctx)
+    project = _project(ctx, store)
     return _store_do(store, lambda: change(store, project))
 
 
@@ -526,11 +527,11 @@ def progress_show(ctx: typer.Context, json_out: JsonOpt = False, state: StateOpt
     store = _store(ctx, state)
     st = _load_state(store, ctx)
     if json_out:
-        _print_json({"file": str(store.path), "project": _project(ctx), **st.model_dump(mode="json")})
+        _print_json({"file": str(store.path), "project": _project(ctx, store), **st.model_dump(mode="json")})
         return
     kb = _kb()
     typer.echo(_("progress store: {path}").format(path=store.path))
-    typer.echo(_("project: {name}").format(name=_project(ctx)))
+    typer.echo(_("project: {name}").format(name=_project(ctx, store)))
     lang = current_language()
     phase_names = {p.id: getattr(p.name, lang) for p in kb.phases.phases}
     role_names = {r.id: getattr(r.name, lang) for r in kb.roles.roles}
@@ -617,7 +618,7 @@ def progress_note(ctx: typer.Context, text: Annotated[str, typer.Argument(help=N
 def progress_reset(ctx: typer.Context, yes: Annotated[bool, typer.Option("--yes", "-y", help=N_("Do not ask."))] = False, state: StateOpt = None) -> None:
     """Forget the project's saved phase, roles, done steps and notes (asks first unless --yes; the log is kept)."""
     store = _store(ctx, state)
-    project = _project(ctx)
+    project = _project(ctx, store)
     _load_state(store, ctx)  # the project must exist
     if not yes:
         if not sys.stdin.isatty():
@@ -637,7 +638,7 @@ def progress_log(
 ) -> None:
     """Who changed what, when: the chosen project's log (--all: every project's), oldest first."""
     store = _store(ctx, state)
-    project = None if all_ else _project(ctx)
+    project = None if all_ else _project(ctx, store)
     entries = _store_do(store, lambda: store.log(project, limit))
     if json_out:
         _print_json([e.model_dump() for e in entries])
@@ -667,7 +668,7 @@ def _save_current_project(name: str | None) -> None:
 def projects_list(ctx: typer.Context, json_out: JsonOpt = False, state: StateOpt = None) -> None:
     """The projects in the progress store; * marks the current one (--project, GUIDE_ASSISTANT_PROJECT, `projects use`, else default)."""
     store = _store(ctx, state)
-    current = _project(ctx)
+    current = _project(ctx, store)
     rows = _store_do(store, store.projects)
     if json_out:
         _print_json([{**p.model_dump(), "current": p.name == current} for p in rows])

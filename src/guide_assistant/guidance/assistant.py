@@ -37,7 +37,7 @@ class Assistant:
         self.paths = paths
         self.kb: KnowledgeBase = load_knowledge(paths)
         self.store = ProjectStore(state_path(state_file), user=user)
-        self.project: str = resolve_project(project)
+        self.project: str = resolve_project(project, self.store)
         self.state: ProjectState = self.store.load(self.project)
         self.chat_store = ConversationStore(conversation_path(chat_file))
         self.conversation: Conversation = self.chat_store.load()

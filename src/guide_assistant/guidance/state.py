@@ -196,9 +196,11 @@ def state_path(explicit: Path | str | None = None) -> Path:
     return default_store_path()
 
 
-def resolve_project(explicit: str | None = None) -> str:
+def resolve_project(explicit: str | None = None, store: ProjectStore | None = None) -> str:
     """Which project: ``explicit`` (``--project``), ``GUIDE_ASSISTANT_PROJECT``, the saved
-    setting (``projects use``), else ``default``."""
+    setting (``projects use``), else ``default``. A saved project that ``store`` does not
+    hold (it was chosen in another store) gives ``default``, with a warning in the store's
+    ``warnings``; a project named explicitly must exist (the store's methods say so)."""
     if explicit and explicit.strip():
         return explicit.strip()
     env = os.environ.get(ENV_PROJECT, "").strip()
@@ -207,6 +209,10 @@ def resolve_project(explicit: str | None = None) -> str:
     from guide_assistant.settings import load_settings
 
     saved = (load_settings().project or "").strip()
+    if saved and store is not None and saved != DEFAULT_PROJECT and not store.exists(saved):
+        store.warnings.append(_("the current project '{name}' (your saved setting) is not in {path}; "
+                                "'{default}' is used").format(name=saved, path=store.path, default=DEFAULT_PROJECT))
+        return DEFAULT_PROJECT
     return saved or DEFAULT_PROJECT
 
 
