@@ -22,7 +22,6 @@ from textual.widgets import (
     Header,
     Input,
     Label,
-    Markdown,
     OptionList,
     ProgressBar,
     Select,
@@ -48,22 +47,15 @@ from guide_assistant.ui.localize import activity_title, localize_bindings, name_
 from guide_assistant.ui.screens import BuildScreen, MessageScreen, Picker, Prompt, SourceViewer, help_text
 
 NEXT_KINDS = {"activity": N_("activity"), "decision": N_("decision"), "next-phase": N_("next-phase"), "track": N_("track")}
-CITE = re.compile(r"(?<!\\)\[(\d+)\]")
 
 
-def linked(markdown: str) -> str:
-    """Citation markers [n] become links the app opens in the source viewer."""
-    return CITE.sub(lambda m: f"[\\[{m.group(1)}\\]](cite:{m.group(1)})", markdown)
+def __getattr__(name: str):
+    """``AnswerView`` and ``linked`` as before, imported on first use (see ui/answer_view.py)."""
+    if name in ("AnswerView", "linked", "CITE"):
+        from guide_assistant.ui import answer_view
 
-
-class AnswerView(Markdown):
-    """An answer; its [n] markers open the cited lines."""
-
-    def __init__(self, answer: Answer):
-        # the source list stays out of the view (ctrl+o lists the citations): it is long and
-        # Markdown rendering time grows with it
-        super().__init__(linked(without_sources(answer.answer)), open_links=False, classes="answer")
-        self.answer = answer
+        return getattr(answer_view, name)
+    raise AttributeError(name)
 
 
 class ChecklistTree(Tree[dict]):
@@ -142,9 +134,9 @@ class GuideApp(App[None]):
                                 with Horizontal(classes="bar-row"):
                                     yield Label(Text(f"{p.order}. {name_in(p.name)}"), classes="bar-label", id=f"label-{p.id}")
                                     yield ProgressBar(id=f"bar-{p.id}", show_eta=False, classes="phase-bar")
-                        with VerticalScroll(id="detail-scroll"):
-                            yield Markdown(_("Choose an activity to see its roles, deliverables and decision."), id="detail",
-                                           open_links=False)
+                        with VerticalScroll(id="detail-scroll"):  # the activity's Markdown replaces the hint
+                            yield Static(Text(_("Choose an activity to see its roles, deliverables and decision.")),
+                                         id="detail-hint")
             with TabPane(_("Sources"), id="sources"):
                 with Horizontal():
                     with Vertical(id="guide-col"):
@@ -164,6 +156,8 @@ class GuideApp(App[None]):
         self.update_bars()
         self.update_next()
         conv = self.query_one("#conversation", VerticalScroll)
+        if self.assistant.conversation.turns:
+            from guide_assistant.ui.answer_view import AnswerView
         for turn in self.assistant.conversation.turns:
             conv.mount(Static(Text(f"> {turn.question}"), classes="question"))
             conv.mount(AnswerView(turn.answer))
@@ -281,6 +275,8 @@ class GuideApp(App[None]):
         self.notify(message, severity="error", markup=False)
 
     async def show_answer(self, answer: Answer) -> None:
+        from guide_assistant.ui.answer_view import AnswerView
+
         conv = self.query_one("#conversation", VerticalScroll)
         await conv.query(".pending").remove()
         view = AnswerView(answer)
@@ -290,8 +286,11 @@ class GuideApp(App[None]):
         # show the answer from its first line (its question just above it)
         self.call_after_refresh(lambda: conv.scroll_to_widget(view, top=True, animate=False))
 
-    @on(Markdown.LinkClicked)
-    def link_clicked(self, event: Markdown.LinkClicked) -> None:
+    def on_markdown_link_clicked(self, event) -> None:
+        """A click on a [n] of an answer (Markdown.LinkClicked, handled by its name: the
+        Markdown widget is imported with the first answer)."""
+        from guide_assistant.ui.answer_view import AnswerView
+
         m = re.fullmatch(r"cite:(\d+)", event.href)
         view = event.markdown
         if m and isinstance(view, AnswerView):
@@ -388,7 +387,16 @@ class GuideApp(App[None]):
         data = event.node.data or {}
         act: ActivityOut | None = data.get("activity")
         if act is not None:
-            self.query_one("#detail", Markdown).update(self.activity_markdown(act))
+            from textual.widgets import Markdown
+
+            text = self.activity_markdown(act)
+            shown = self.query("#detail")
+            if shown:
+                shown.first(Markdown).update(text)
+            else:  # the first activity chosen: the Markdown view replaces the hint
+                scroll = self.query_one("#detail-scroll", VerticalScroll)
+                scroll.remove_children()
+                scroll.mount(Markdown(text, id="detail", open_links=False))
 
     def activity_markdown(self, a: ActivityOut) -> str:
         kb = self.assistant.kb
