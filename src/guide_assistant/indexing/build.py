@@ -17,6 +17,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from guide_assistant.config import Paths
+from guide_assistant.i18n import _
 from guide_assistant.indexing.embedders import embedder_spec, load_embedder, spec_id
 from guide_assistant.indexing.items import build_items
 from guide_assistant.indexing.layout import KNOWLEDGE, PASSAGES, VECTORS, IndexBusy  # noqa: F401 - IndexBusy: raised here, imported from here too
@@ -94,25 +95,31 @@ def staleness(paths: Paths, manifest: Manifest, embedder_id: str, folder: Path |
     if folder is not None:
         missing = [name for name in REQUIRED_FILES if name not in manifest.files or not (folder / name).is_file()]
         if missing:
-            reasons.append(f"index file(s) missing: {', '.join(missing)}")
+            reasons.append(_("index file(s) missing: {files}").format(files=", ".join(missing)))
     for what, version in derived_versions().items():
         if what not in manifest.derived:
-            reasons.append(f"no saved {what} data (built by an earlier version)")
+            reasons.append(_("no saved {what} data (built by an earlier version)").format(what=what))
         elif manifest.derived[what] != version:
-            reasons.append(f"{what} data saved by version {manifest.derived[what]}, this version makes {version}")
+            reasons.append(_("{what} data saved by version {saved}, this version makes {version}").format(
+                what=what, saved=manifest.derived[what], version=version))
     if manifest.embedder_id != embedder_id:
-        reasons.append(f"built with embedder {manifest.embedder_id}, not {embedder_id}")
+        reasons.append(_("built with embedder {built}, not {wanted}").format(built=manifest.embedder_id, wanted=embedder_id))
     if manifest.passage_version != PASSAGE_VERSION:
-        reasons.append(f"passages cut by {manifest.passage_version}, this version cuts {PASSAGE_VERSION}")
+        reasons.append(_("passages cut by {saved}, this version cuts {version}").format(
+            saved=manifest.passage_version, version=PASSAGE_VERSION))
     now = source_hashes(paths)
     for name in sorted(set(now) | set(manifest.sources)):
         if now.get(name) != manifest.sources.get(name):
-            what = "added" if name not in manifest.sources else "removed" if name not in now else "changed"
-            reasons.append(f"source {name} {what}")
+            if name not in manifest.sources:
+                reasons.append(_("source {name} added").format(name=name))
+            elif name not in now:
+                reasons.append(_("source {name} removed").format(name=name))
+            else:
+                reasons.append(_("source {name} changed").format(name=name))
     now_k = knowledge_hashes(paths)
     for name in sorted(set(now_k) | set(manifest.knowledge)):
         if now_k.get(name) != manifest.knowledge.get(name):
-            reasons.append(f"knowledge/{name} changed")
+            reasons.append(_("knowledge/{name} changed").format(name=name))
     return reasons
 
 
@@ -123,17 +130,17 @@ def index_status(paths: Paths, spec: str | None = None, check_knowledge: bool = 
     does not (a build validates it anyway, and refuses knowledge that fails)."""
     folder = current_dir(paths.index)
     if folder is None:
-        return Status(False, False, ["no index built yet"])
+        return Status(False, False, [_("no index built yet")])
     try:
         manifest = read_manifest(folder)
     except IndexError_ as e:
         return Status(True, False, [str(e)], folder=str(folder))
     reasons = staleness(paths, manifest, spec_id(embedder_spec(spec)), folder)
     if not reasons and check_knowledge:  # the index matches the knowledge; does the knowledge still match the guides?
-        _, problems, _ = validate_knowledge(paths, check_fidelity=True)
+        _kb, problems, _warnings = validate_knowledge(paths, check_fidelity=True)
         if problems:
-            reasons.append(f"{len(problems)} reference(s) no longer hold their wording, e.g. {problems[0]}; "
-                           "run `guide-assistant kb validate`")
+            reasons.append(_("{count} reference(s) no longer hold their wording, e.g. {example}; "
+                             "run `guide-assistant kb validate`").format(count=len(problems), example=problems[0]))
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
     return Status(True, not reasons, reasons, manifest.embedder_id, manifest.counts.get("passages", 0),
                   manifest.built_at, size, str(folder))
@@ -151,7 +158,8 @@ def build_index(paths: Paths, spec: str | None = None, full: bool = False, progr
     try:
         lock.acquire()
     except Timeout:
-        raise IndexBusy(f"another index build is running (lock {paths.index / '.lock'}); try again when it has finished") from None
+        raise IndexBusy(_("another index build is running (lock {lock}); try again when it has finished").format(
+            lock=paths.index / ".lock")) from None
     try:
         return _build(paths, embedder_spec(spec), full, progress, started)
     finally:
@@ -176,7 +184,7 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, sta
     # a snapshot that claims the new file's hash for the old file's content
     knowledge, sources = knowledge_hashes(paths), source_hashes(paths)
     # the gate: every cited range must still hold its wording (items under review aside)
-    kb, problems, _ = validate_knowledge(paths, check_fidelity=True)
+    kb, problems, _warnings = validate_knowledge(paths, check_fidelity=True)
     if problems or kb is None:
         raise KnowledgeError(problems)
     titles = {g.entry.id: g.entry.title for g in kb.guides.values()}

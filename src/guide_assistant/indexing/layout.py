@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from guide_assistant.i18n import N_, _
+
 SCHEMA_VERSION = 1
 CURRENT = "current"
 VECTORS = "vectors.faiss"
@@ -17,7 +19,7 @@ PASSAGES = "passages.json"
 MANIFEST = "manifest.json"
 KNOWLEDGE = "knowledge.json"  # the validated knowledge (kb/snapshot.py)
 LEXICAL = "lexical.json"  # what the saved BM25 indexes were made from (indexing/lexical_index.py)
-REBUILD = "rebuild with `guide-assistant index build --full`"
+REBUILD = N_("rebuild with `guide-assistant index build --full`")  # translated where used: _(REBUILD)
 
 
 class IndexError_(Exception):
@@ -77,18 +79,20 @@ def read_manifest(folder: Path) -> Manifest:
     try:
         return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise IndexMissing(f"{path} is missing") from None
+        raise IndexMissing(_("{path} is missing").format(path=path)) from None
     except (ValidationError, UnicodeDecodeError, ValueError) as e:
-        raise IndexCorrupt(f"{path} is not a valid manifest ({str(e).splitlines()[0]}); {REBUILD}") from None
+        raise IndexCorrupt(_("{path} is not a valid manifest ({error}); {rebuild}").format(
+            path=path, error=str(e).splitlines()[0], rebuild=_(REBUILD))) from None
 
 
 def checked_file(folder: Path, manifest: Manifest, name: str, verify: bool = True) -> Path:
     """``folder/name``, present and (with ``verify``) matching its checksum in the manifest."""
     path = folder / name
     if not path.is_file():
-        raise IndexCorrupt(f"{path} is missing; {REBUILD}")
+        raise IndexCorrupt(_("{path} is missing; {rebuild}").format(path=path, rebuild=_(REBUILD)))
     if verify and sha256_file(path) != manifest.files.get(name):
-        raise IndexCorrupt(f"{path} does not match its checksum in the manifest (damaged or edited); {REBUILD}")
+        raise IndexCorrupt(_("{path} does not match its checksum in the manifest (damaged or edited); {rebuild}").format(
+            path=path, rebuild=_(REBUILD)))
     return path
 
 
@@ -98,7 +102,8 @@ def checked_bytes(folder: Path, manifest: Manifest, name: str) -> bytes:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise IndexCorrupt(f"{path} is missing; {REBUILD}") from None
+        raise IndexCorrupt(_("{path} is missing; {rebuild}").format(path=path, rebuild=_(REBUILD))) from None
     if hashlib.sha256(data).hexdigest() != manifest.files.get(name):
-        raise IndexCorrupt(f"{path} does not match its checksum in the manifest (damaged or edited); {REBUILD}")
+        raise IndexCorrupt(_("{path} does not match its checksum in the manifest (damaged or edited); {rebuild}").format(
+            path=path, rebuild=_(REBUILD)))
     return data

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from guide_assistant.i18n import _
 from guide_assistant.indexing.layout import LEXICAL, REBUILD, IndexCorrupt, Manifest, checked_bytes, checked_file
 from guide_assistant.indexing.passages import Passage
 from guide_assistant.retrieval.bm25 import FILES, LexicalIndex
@@ -89,7 +90,8 @@ def read_lexical(folder: Path, manifest: Manifest, titles: dict[str, str], count
     try:
         meta = LexicalMeta.model_validate_json(checked_bytes(folder, manifest, LEXICAL))
     except ValueError as e:
-        raise IndexCorrupt(f"{folder / LEXICAL}: {str(e).splitlines()[0]}; {REBUILD}") from None
+        raise IndexCorrupt(_("{path}: {error}; {rebuild}").format(
+            path=folder / LEXICAL, error=str(e).splitlines()[0], rebuild=_(REBUILD))) from None
     if meta.titles != titles:
         return None
     for name in LEXICAL_FILES[1:]:
@@ -97,9 +99,11 @@ def read_lexical(folder: Path, manifest: Manifest, titles: dict[str, str], count
     try:
         lexical = Lexical(LexicalIndex.load(folder, PASSAGES_PREFIX), LexicalIndex.load(folder, ITEMS_PREFIX))
     except (ValueError, KeyError, OSError) as e:
-        raise IndexCorrupt(f"{folder}: cannot read the BM25 indexes ({str(e).splitlines()[0]}); {REBUILD}") from None
+        raise IndexCorrupt(_("{folder}: cannot read the BM25 indexes ({error}); {rebuild}").format(
+            folder=folder, error=str(e).splitlines()[0], rebuild=_(REBUILD))) from None
     if (lexical.passages.size, lexical.items.size) != counts:
-        raise IndexCorrupt(f"{folder}: the BM25 indexes do not hold the index's passages and items; {REBUILD}")
+        raise IndexCorrupt(_("{folder}: the BM25 indexes do not hold the index's passages and items; {rebuild}").format(
+            folder=folder, rebuild=_(REBUILD)))
     return lexical
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from guide_assistant.fsutil import fsync_dir
+from guide_assistant.i18n import _
 from guide_assistant.indexing.layout import (  # noqa: F401 - the index's names, re-exported for callers
     CURRENT,
     MANIFEST,
@@ -78,20 +79,23 @@ class IndexData:
 def load_index(index_root: Path, verify: bool = True) -> IndexData:
     folder = current_dir(index_root)
     if folder is None:
-        raise IndexMissing(f"no index in {index_root}; build it with `guide-assistant index build`")
+        raise IndexMissing(_("no index in {folder}; build it with `guide-assistant index build`").format(folder=index_root))
     manifest = read_manifest(folder)
     if manifest.schema_version != SCHEMA_VERSION:
-        raise IndexCorrupt(f"{folder}: index schema {manifest.schema_version}, this version reads {SCHEMA_VERSION}; {REBUILD}")
+        raise IndexCorrupt(_("{folder}: index schema {saved}, this version reads {version}; {rebuild}").format(
+            folder=folder, saved=manifest.schema_version, version=SCHEMA_VERSION, rebuild=_(REBUILD)))
     for name in (VECTORS, PASSAGES):
         checked_file(folder, manifest, name, verify)
     try:
         records = _RECORDS.validate_json((folder / PASSAGES).read_bytes())
         vectors = faiss.read_index(str(folder / VECTORS))
     except (ValueError, ValidationError, RuntimeError) as e:
-        raise IndexCorrupt(f"{folder}: cannot read the index ({str(e).splitlines()[0]}); {REBUILD}") from None
+        raise IndexCorrupt(_("{folder}: cannot read the index ({error}); {rebuild}").format(
+            folder=folder, error=str(e).splitlines()[0], rebuild=_(REBUILD))) from None
     views = sum(len(r.view_hashes) for r in records)
     if vectors.ntotal != views or vectors.d != manifest.dim:
-        raise IndexCorrupt(f"{folder}: {vectors.ntotal} vectors for {views} passage views; {REBUILD}")
+        raise IndexCorrupt(_("{folder}: {vectors} vectors for {views} passage views; {rebuild}").format(
+            folder=folder, vectors=vectors.ntotal, views=views, rebuild=_(REBUILD)))
     return IndexData(folder, manifest, records, vectors)
 
 

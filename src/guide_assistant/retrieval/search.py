@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from guide_assistant.config import Paths
+from guide_assistant.i18n import _
 from guide_assistant.indexing.passages import Passage
 from guide_assistant.indexing.embedders import Embedder, embedder_spec, load_embedder, spec_id
 from guide_assistant.indexing.lexical_index import lexical_for
@@ -64,8 +65,9 @@ class SearchEngine:
         wanted = spec_id(self.spec)
         if self.data.manifest.embedder_id != wanted:
             raise EmbedderMismatch(
-                f"the index was built with embedder {self.data.manifest.embedder_id}, but {wanted} was asked for; "
-                f"rebuild it with `guide-assistant index build --embedder {self.spec}`"
+                _("the index was built with embedder {built}, but {wanted} was asked for; "
+                  "rebuild it with `guide-assistant index build --embedder {spec}`").format(
+                    built=self.data.manifest.embedder_id, wanted=wanted, spec=self.spec)
             )
         self._embedder: Embedder | None = None
         self._embedder_lock = threading.Lock()
@@ -170,7 +172,7 @@ class SearchEngine:
                  languages: list[str] | None = None, prefer: Preference | None = None) -> Retrieval:
         """Passages ranked for the question. ``phases`` etc. filter; ``prefer`` (from the
         question understanding) lifts passages of the understood phase and kind a little."""
-        question, _ = clean_question(question)
+        question, _cleaned = clean_question(question)
         if not question or not self.passages:
             return Retrieval(hits=[])
         allowed = self._allowed(phases, roles, sources, languages)
