@@ -522,6 +522,7 @@ def _checklist_text(kb, rows, lang: str) -> str:
 @progress_app.command("show")
 def progress_show(ctx: typer.Context, json_out: JsonOpt = False, state: StateOpt = None) -> None:
     """Show the saved phase, roles, done steps and notes."""
+    from guide_assistant.guidance.checklist import role_names
     from guide_assistant.guidance.next_steps import phase_progress
 
     store = _store(ctx, state)
@@ -534,10 +535,10 @@ def progress_show(ctx: typer.Context, json_out: JsonOpt = False, state: StateOpt
     typer.echo(_("project: {name}").format(name=_project(ctx, store)))
     lang = current_language()
     phase_names = {p.id: getattr(p.name, lang) for p in kb.phases.phases}
-    role_names = {r.id: getattr(r.name, lang) for r in kb.roles.roles}
+    roles = role_names(kb, lang)
     not_set = _("(not set)")
     typer.echo(_("phase: {phase}").format(phase=_named(st.phase, phase_names) if st.phase else not_set))
-    typer.echo(_("roles: {roles}").format(roles=", ".join(_named(r, role_names) for r in st.roles) or not_set))
+    typer.echo(_("roles: {roles}").format(roles=", ".join(_named(r, roles) for r in st.roles) or not_set))
     progress = phase_progress(kb, st.done)
     for p in kb.phases.phases:
         n, total = progress[p.id]

@@ -41,11 +41,12 @@ def early_language(argv: list[str]) -> str:
             explicit = arg.split("=", 1)[1]
     from guide_assistant.settings import load_settings
 
+    saved = load_settings().lang
     try:
-        return resolve_language(explicit, load_settings().lang)
+        return resolve_language(explicit, saved)
     except UnknownLanguage:
         try:
-            return resolve_language(None, load_settings().lang, {k: v for k, v in os.environ.items() if k != ENV_LANG})
+            return resolve_language(None, saved, {k: v for k, v in os.environ.items() if k != ENV_LANG})
         except UnknownLanguage:
             return "en"
 

@@ -60,10 +60,6 @@ def _(message: str) -> str:
     return translation(_current).gettext(message)
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return translation(_current).ngettext(singular, plural, n)
-
-
 def gettext(lang: str, message: str) -> str:
     """``message`` in ``lang`` (for text in the asker's language, e.g. answers)."""
     return translation(lang).gettext(message)

@@ -26,16 +26,14 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import BaseModel
 
 from guide_assistant.guidance.answer_model import Answer, without_sources  # noqa: F401 - without_sources: re-exported
 from guide_assistant.guidance.coverage import Vocabulary
 from guide_assistant.guidance.labels import HUKI_LETTER, LABELS
-from guide_assistant.guidance.next_steps import NextActivity, done_steps, is_finished, next_activities
+from guide_assistant.guidance.next_steps import done_steps, is_finished, next_activities
 from guide_assistant.guidance.sentences import matching_sentences, split_sentences
 from guide_assistant.guidance.state import ProjectState
 from guide_assistant.guidance.understanding import ANAPHORS, WANTED_KIND, Understander, Understanding
-from guide_assistant.i18n import LANGUAGES
 from guide_assistant.indexing.items import HUKI_KEYS
 from guide_assistant.indexing.passages import Passage
 from guide_assistant.kb.load import Guide, KnowledgeBase

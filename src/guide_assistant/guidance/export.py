@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from guide_assistant.fsutil import atomic_write_bytes
-from guide_assistant.guidance.checklist import HUKI_KEYS, ActivityOut, review_mark
+from guide_assistant.guidance.checklist import HUKI_KEYS, ActivityOut, phase_title, review_mark, role_names
 from guide_assistant.guidance.conversation import Conversation
 from guide_assistant.guidance.labels import HUKI_LETTER
 from guide_assistant.i18n import N_, gettext
@@ -51,10 +51,6 @@ def _original(lang: str) -> bool:
     return lang != "en"
 
 
-def _title(a: ActivityOut, lang: str) -> str:
-    return a.title_in(lang)
-
-
 def _review(review: str | None, done: bool = False, lang: str = "en") -> str:
     """``checklist.review_mark`` as plain text (no Markdown bold)."""
     return review_mark(review, done, lang).replace("**", "").strip()
@@ -75,8 +71,8 @@ class _Names:
     def of(cls, kb: KnowledgeBase, lang: str) -> _Names:
         return cls(
             guides={g.entry.file: g.entry.title_en if lang == "en" else g.entry.title for g in kb.guides.values()},
-            phases={p.id: f"{p.order}. {getattr(p.name, lang)}" for p in kb.phases.phases},
-            roles={r.id: getattr(r.name, lang) for r in kb.roles.roles},
+            phases=phase_title(kb, lang),
+            roles=role_names(kb, lang),
             role_order=[r.id for r in kb.roles.roles],
         )
 
@@ -168,7 +164,7 @@ def write_xlsx(kb: KnowledgeBase, rows: list[ActivityOut], path: Path, roles: li
         ws.append(head)
         for a in acts:
             letters = [_huki(a, r) for r in role_cols]
-            title = _title(a, lang)
+            title = a.title_in(lang)
             for r in _rows(a, lang):
                 ws.append([title, gettext(lang, KINDS[r.kind]), r.text, *letters, DONE if r.done else "", "",
                            r.review, names.guides.get(a.source, a.source), _lines(r.line_start, r.line_end)])
@@ -235,7 +231,7 @@ def write_docx(kb: KnowledgeBase, rows: list[ActivityOut], path: Path, roles: li
         doc.add_heading(names.phases.get(phase, phase), level=1)
         for a in acts:
             guide = names.guides.get(a.source, a.source)
-            doc.add_heading(_title(a, lang), level=2)
+            doc.add_heading(a.title_in(lang), level=2)
             p = doc.add_paragraph()
             p.add_run(a.section)
             _cite(p, f"{guide}, {lines_word} {_lines(a.line_start, a.line_end)}")

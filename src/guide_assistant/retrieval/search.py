@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Literal
 
 import numpy as np
@@ -70,7 +69,6 @@ class SearchEngine:
                     built=self.data.manifest.embedder_id, wanted=wanted, spec=self.spec)
             )
         self._embedder: Embedder | None = None
-        self._embedder_lock = threading.Lock()
         units = self.data.passages  # passages and item units, in the order of their vectors' owners
         self.passage_idx = np.asarray([i for i, u in enumerate(units) if u.kind == "passage"], dtype=np.int64)
         self.item_idx = np.asarray([i for i, u in enumerate(units) if u.kind != "passage"], dtype=np.int64)
@@ -105,10 +103,9 @@ class SearchEngine:
 
     @property
     def embedder(self) -> Embedder:
-        with self._embedder_lock:
-            if self._embedder is None:
-                self._embedder = load_embedder(self.spec)
-            return self._embedder
+        if self._embedder is None:
+            self._embedder = load_embedder(self.spec)
+        return self._embedder
 
     def _allowed(self, phases, roles, sources, languages) -> np.ndarray:
         ok = np.ones(len(self.passages), dtype=bool)

@@ -35,15 +35,15 @@ from textual.worker import get_current_worker
 
 from guide_assistant.config import Paths
 from guide_assistant.fsutil import atomic_write_text
-from guide_assistant.guidance.answer_model import Answer, without_sources
+from guide_assistant.guidance.answer_model import Answer
 from guide_assistant.guidance.assistant import Assistant
-from guide_assistant.guidance.checklist import ActivityOut, to_markdown as checklist_markdown
+from guide_assistant.guidance.checklist import ActivityOut, phase_title, role_names, to_markdown as checklist_markdown
 from guide_assistant.guidance.conversation import to_markdown as conversation_markdown
 from guide_assistant.guidance.state import ProjectError, StoreError
 from guide_assistant.indexing.layout import IndexBusy, IndexError_
 from guide_assistant.kb.errors import KnowledgeError
 from guide_assistant.i18n import N_, _, current_language, set_language
-from guide_assistant.ui.localize import activity_title, localize_bindings, name_in
+from guide_assistant.ui.localize import localize_bindings
 from guide_assistant.ui.screens import BuildScreen, MessageScreen, Picker, Prompt, SourceViewer, help_text
 
 NEXT_KINDS = {"activity": N_("activity"), "decision": N_("decision"), "next-phase": N_("next-phase"), "track": N_("track")}
@@ -130,10 +130,10 @@ class GuideApp(App[None]):
                         yield ChecklistTree(_("Checklist"), id="checklist-tree")
                     with Vertical(id="detail-col"):
                         with Vertical(id="phase-bars"):
-                            for p in self.assistant.kb.phases.phases:
+                            for pid, title in phase_title(self.assistant.kb, self.lang).items():
                                 with Horizontal(classes="bar-row"):
-                                    yield Label(Text(f"{p.order}. {name_in(p.name)}"), classes="bar-label", id=f"label-{p.id}")
-                                    yield ProgressBar(id=f"bar-{p.id}", show_eta=False, classes="phase-bar")
+                                    yield Label(Text(title), classes="bar-label", id=f"label-{pid}")
+                                    yield ProgressBar(id=f"bar-{pid}", show_eta=False, classes="phase-bar")
                         with VerticalScroll(id="detail-scroll"):  # the activity's Markdown replaces the hint
                             yield Static(Text(_("Choose an activity to see its roles, deliverables and decision.")),
                                          id="detail-hint")
@@ -151,7 +151,7 @@ class GuideApp(App[None]):
     def on_mount(self) -> None:
         self.update_subtitle()
         self.query_one("#role-filter", Select).set_options(
-            [(name_in(r.name), r.id) for r in self.assistant.kb.roles.roles])
+            [(name, rid) for rid, name in role_names(self.assistant.kb, self.lang).items()])
         self.fill_checklist()
         self.update_bars()
         self.update_next()
@@ -175,8 +175,8 @@ class GuideApp(App[None]):
     def update_subtitle(self) -> None:
         st = self.assistant.state
         not_set = _("not set")
-        phase = next((f"{p.order}. {name_in(p.name)}" for p in self.assistant.kb.phases.phases if p.id == st.phase), not_set)
-        names = {r.id: name_in(r.name) for r in self.assistant.kb.roles.roles}
+        phase = phase_title(self.assistant.kb, self.lang).get(st.phase or "", not_set)
+        names = role_names(self.assistant.kb, self.lang)
         roles = ", ".join(names.get(r, r) for r in st.roles) or not_set
         self.sub_title = _("project: {project} · phase: {phase} · role: {roles}").format(
             project=self.assistant.project, phase=phase, roles=roles)
@@ -348,9 +348,8 @@ class GuideApp(App[None]):
         roles = [self.role_filter] if self.role_filter else None
         rows = self.assistant.checklist(roles=roles)
         nodes = {}
-        for p in self.assistant.kb.phases.phases:
-            nodes[p.id] = tree.root.add(Text(f"{p.order}. {name_in(p.name)}"), data={"kind": "phase", "id": p.id},
-                                        expand=p.id == self.assistant.state.phase)
+        for pid, title in phase_title(self.assistant.kb, self.lang).items():
+            nodes[pid] = tree.root.add(Text(title), data={"kind": "phase", "id": pid}, expand=pid == self.assistant.state.phase)
         for a in rows:
             label = Text(f"{a.title_in(self.lang)} ({a.source.split('-')[0]})")
             if a.role_match:
@@ -365,7 +364,7 @@ class GuideApp(App[None]):
         return Text(f"[{'x' if done else ' '}] {text}")
 
     def update_bars(self) -> None:
-        names = {p.id: f"{p.order}. {name_in(p.name)}" for p in self.assistant.kb.phases.phases}
+        names = phase_title(self.assistant.kb, self.lang)
         for pid, (n, total) in self.assistant.phase_progress().items():
             self.query_one(f"#bar-{pid}", ProgressBar).update(total=max(total, 1), progress=n)
             self.query_one(f"#label-{pid}", Label).update(Text(f"{names[pid][:24]:24} {n:3d}/{total}"))
@@ -483,7 +482,7 @@ class GuideApp(App[None]):
         self.push_screen(MessageScreen(_("Help"), help_text()))
 
     def action_pick_phase(self) -> None:
-        options = [(p.id, f"{p.order}. {name_in(p.name)}") for p in self.assistant.kb.phases.phases]
+        options = list(phase_title(self.assistant.kb, self.lang).items())
 
         def chosen(value: str | None) -> None:
             if value:
@@ -496,7 +495,7 @@ class GuideApp(App[None]):
         self.push_screen(Picker(_("Which phase is your project in?"), options), chosen)
 
     def action_pick_role(self) -> None:
-        options = [(r.id, name_in(r.name)) for r in self.assistant.kb.roles.roles]
+        options = list(role_names(self.assistant.kb, self.lang).items())
 
         def chosen(value: str | None) -> None:
             if value:

@@ -1,4 +1,4 @@
-"""The UI in the interface language: key hints, palette commands and names from the knowledge.
+"""The UI in the interface language: key hints and the palette's commands.
 
 Textual keeps key bindings per widget class, with English descriptions given at class
 definition; each app, screen and widget of ours calls ``localize_bindings(self)`` in its
@@ -35,14 +35,3 @@ def localize_bindings(node: DOMNode) -> None:
         for key, group in bindings.key_to_bindings.items()
     }
 
-
-def name_in(names, lang: str | None = None) -> str:
-    """A phase or role name (a model with en/sv/no) in the interface language."""
-    return getattr(names, lang or current_language())
-
-
-def activity_title(act, lang: str | None = None) -> str:
-    """An activity's title: the English text for en, the guide's own wording for sv/no."""
-    lang = lang or current_language()
-    title = act.title if lang == "en" else act.title_original
-    return f"{title} {_('(draft)')}" if getattr(act, "review", None) == "draft" else title

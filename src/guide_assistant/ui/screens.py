@@ -54,15 +54,25 @@ class SourceViewer(ModalScreen[None]):
         self.call_after_refresh(lambda: pane.scroll_to(y=max(0, self.line_start - 3), animate=False))
 
 
-class Picker(ModalScreen[str | None]):
-    """Choose one of a list (phase, role, citation)."""
+class _Ask(ModalScreen[str | None]):
+    """A question with one answer (the value chosen or typed); esc cancels (None)."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
-    def __init__(self, title: str, options: list[tuple[str, str]]):
+    def __init__(self, title: str):
         super().__init__()
         localize_bindings(self)
         self.title_text = title
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Picker(_Ask):
+    """Choose one of a list (phase, role, citation)."""
+
+    def __init__(self, title: str, options: list[tuple[str, str]]):
+        super().__init__(title)
         self.options = options
 
     def compose(self) -> ComposeResult:
@@ -73,19 +83,12 @@ class Picker(ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class Prompt(ModalScreen[str | None]):
-    """Ask for one line of text (a new project's name); esc cancels."""
-
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+class Prompt(_Ask):
+    """Ask for one line of text (a new project's name)."""
 
     def __init__(self, title: str, placeholder: str = ""):
-        super().__init__()
-        localize_bindings(self)
-        self.title_text = title
+        super().__init__(title)
         self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
@@ -95,9 +98,6 @@ class Prompt(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class BuildScreen(ModalScreen[None]):
