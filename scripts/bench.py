@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -270,7 +269,7 @@ def main() -> None:
         return
     docs = ROOT / "docs"
     plot(series, docs / "performance.png")
-    md = ["# Performance", "", f"Measured by `python scripts/bench.py` on this project's machines (2 cores, no GPU).", "",
+    md = ["# Performance", "", "Measured by `python scripts/bench.py` on this project's machines (2 cores, no GPU).", "",
           "| measure | figure |", "|---|---|", *[f"| {k} | {v} |" for k, v in table], "",
           "## Startup against the floor", "",
           "The floor is `scripts/floor.py`: a bare process that starts Python, loads the faiss index and the "

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -35,6 +37,18 @@ def copy_root(tmp_path: Path) -> Path:
     """A writable copy of the project's knowledge, to break on purpose."""
     shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def extracted(tmp_path_factory) -> set[str]:
+    """The msgids Babel extracts from the package now (babel.cfg), as `make catalogs` would."""
+    from babel.messages.pofile import read_po
+
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    subprocess.run([str(Path(sys.executable).with_name("pybabel")), "extract", "-F", "babel.cfg", "--no-location", "-o", str(pot), "."],
+                   cwd=ROOT, check=True, capture_output=True)
+    with open(pot, "rb") as f:
+        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 import typer
-from babel.messages.pofile import read_po
 
 from guide_assistant.cli import app
 from guide_assistant.i18n import gettext
@@ -55,15 +54,6 @@ def cli(tmp_path):
         return out
 
     return run
-
-
-@pytest.fixture(scope="module")
-def extracted(tmp_path_factory) -> set[str]:
-    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
-    subprocess.run([str(Path(sys.executable).with_name("pybabel")), "extract", "-F", "babel.cfg", "--no-location", "-o", str(pot), "."],
-                   cwd=ROOT, check=True, capture_output=True)
-    with open(pot, "rb") as f:
-        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
 
 
 def _help_texts(command, path: str = "guide-assistant"):

@@ -7,8 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rich.text import Text
-from textual.widgets import Input, ProgressBar, Static, TabbedContent, Tree
+from textual.widgets import Input, ProgressBar, Static, Tree
 
 from guide_assistant.config import find_paths
 from guide_assistant.guidance.state import ProjectStore
