@@ -16,6 +16,7 @@ from guide_assistant.config import ConfigError, Paths, find_paths
 from guide_assistant.i18n import N_, _, current_language, set_language
 from guide_assistant.kb.errors import KnowledgeError
 from guide_assistant.terminal import MD_FORMATS, print_markdown
+from guide_assistant.process import ONE_SHOT, started
 
 app = typer.Typer(
     help=N_("Grounded guidance for procuring and introducing welfare technology, from five public guides."),
@@ -127,6 +128,8 @@ def main_callback(
     for w in warnings:
         typer.echo(_("warning: {warning}").format(warning=w), err=True)
     ctx.obj = Globals(lang=language, project=project or os.environ.get("GUIDE_ASSISTANT_PROJECT") or None, user=user, state=state)
+    if ctx.invoked_subcommand not in ONE_SHOT:  # the UI and the longer commands collect garbage as usual
+        started()
     if ctx.invoked_subcommand is not None:
         return
     paths = _paths()
@@ -963,6 +966,7 @@ def search_cmd(
         return engine.search(question, top_k, mode, phases, roles, prefer=understander.preference(question))  # type: ignore[arg-type]
 
     if batch is not None:
+        started()  # one process for many questions: collect garbage as usual
         for n, raw in enumerate(batch, 1):
             try:
                 line = raw.decode("utf-8")
@@ -1000,6 +1004,42 @@ def main() -> None:
     set_language(lang)
     if lang != "en":
         localize_framework()
-    command = typer.main.get_command(app)
+    command = _command_tree(_invoked(sys.argv[1:]))
     localize_commands(command)
     command(prog_name="guide-assistant")
+
+
+# the global options that take a value (main_callback's; a test keeps the two in step)
+GLOBAL_VALUE_OPTIONS = ("--state", "--lang", "--project", "--user")
+
+
+def _invoked(argv: list[str]) -> str | None:
+    """The command the arguments name after the global options, or None (no command, or
+    help asked for before it)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--help", "--"):
+            return None
+        elif arg.startswith("-"):
+            skip = arg in GLOBAL_VALUE_OPTIONS
+        else:
+            return arg
+    return None
+
+
+def _command_tree(name: str | None):
+    """The click command to run: the whole tree, or, when the arguments name one of our
+    commands, the root with only that command (or group) under it. Typer builds every
+    command from its function's signature (~15 ms for all of them); a run uses one."""
+    commands = [c for c in app.registered_commands if c.name == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not commands and not groups:
+        return typer.main.get_command(app)
+    everything = app.registered_commands, app.registered_groups
+    app.registered_commands, app.registered_groups = commands, groups
+    try:
+        return typer.main.get_command(app)
+    finally:
+        app.registered_commands, app.registered_groups = everything

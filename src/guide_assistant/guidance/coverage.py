@@ -36,10 +36,9 @@ def _zipf(word: str, lang: str) -> float:
 class Vocabulary:
     def __init__(self, vocab: set[str], glossary: GlossaryFile):
         self.vocab = set(vocab)
-        for t in glossary.terms:
-            for phrase in [*t.en, *t.sv, *t.no]:
-                for lang in STEM_LANGS:
-                    self.vocab.update(stems(raw_tokens(phrase), lang))
+        words = list(dict.fromkeys(w for t in glossary.terms for phrase in [*t.en, *t.sv, *t.no] for w in raw_tokens(phrase)))
+        for lang in STEM_LANGS:  # every word of the glossary, stemmed once per language
+            self.vocab.update(stems(words, lang))
 
     def known(self, word: str) -> bool:
         return any(s in self.vocab for lang in STEM_LANGS for s in stems([word], lang))

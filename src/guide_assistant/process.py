@@ -1,0 +1,78 @@
+"""How a ``guide-assistant`` process starts and ends (the console script and ``python -m``).
+
+A command's start makes a few hundred thousand objects that live until the process ends:
+modules, the pydantic models and their validators, the knowledge, the indexes. While they
+are being made, Python's cyclic garbage collector walks them again and again (~45 ms of an
+``ask``); at exit, the interpreter's teardown frees them one by one (~60 ms), although the
+operating system takes the memory back at once. Neither does anything for a command that
+answers and ends. So:
+
+- the collector is off while a command starts (``gc.disable``); work that runs on (the UI,
+  ``search --batch``, index builds, every command not in ``ONE_SHOT``) calls ``started()``,
+  which freezes what the start made (``gc.freeze``: never walked again) and turns the
+  collector back on;
+- the process ends like any other (non-daemon threads joined, every ``atexit`` handler
+  run, standard output flushed) and then skips the teardown: the first ``atexit`` handler,
+  which runs last, ends the process with ``os._exit`` and the exit status. Nothing is
+  left to write by then: files are written atomically and the project store commits
+  before each command returns. If the output cannot be flushed (a closed pipe), the
+  interpreter ends as usual and reports it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import os
+import sys
+
+# commands that answer and end: the collector stays off for them (search --batch turns it on)
+ONE_SHOT = frozenset({"ask", "search", "next", "checklist"})
+
+_status: int | None = 0  # None: end as Python does (an interrupt ends by the signal)
+
+
+def started() -> None:
+    """The start is over and the work may run on: collect garbage again, but never walk
+    what the start made."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
+def _status_of(code: object) -> int:
+    """The exit status Python gives for ``SystemExit(code)``."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return 1  # a message: the interpreter prints it to stderr and exits 1
+
+
+def _end() -> None:
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: let the interpreter end and report it
+        return
+    if _status is not None:
+        os._exit(_status)
+
+
+def main() -> None:
+    global _status
+    gc.disable()
+    atexit.register(_end)  # registered first, so it runs after every other atexit handler
+    try:
+        from guide_assistant.cli import main as cli_main
+
+        cli_main()
+    except SystemExit as e:
+        _status = _status_of(e.code)
+        raise
+    except KeyboardInterrupt:
+        _status = None
+        raise
+    except BaseException:  # the traceback is printed as usual; the status is 1
+        _status = 1
+        raise
