@@ -36,6 +36,13 @@ QUESTIONS = ["what should we do before tendering?", "Vad ska vi göra innan upph
              "Hva er en nullpunktsmåling?", "Hur länge ska upphandlingen annonseras?"]
 
 
+def command() -> list[str]:
+    """The command a user types: the venv's console script (``python -m guide_assistant``
+    if there is none)."""
+    script = Path(sys.executable).with_name("guide-assistant")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "guide_assistant"]
+
+
 def timed(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
     """Wall time and peak RSS (KiB) of one child process."""
     t = time.perf_counter()
@@ -57,7 +64,7 @@ def startup_ratios(runs: int, env: dict | None = None) -> list[tuple[str, str]]:
     floor (scripts/floor.py: Python, the faiss index, the embedder, one query embedded and
     searched, nothing else), measured in alternating runs so that they share the machine's
     state; medians."""
-    exe = [sys.executable, "-m", "guide_assistant"]
+    exe = command()
     times: dict[str, list[float]] = {"floor": [], "ask": [], "search": [], "tui": []}
     for i in range(runs):
         q = QUESTIONS[i % len(QUESTIONS)]
@@ -86,7 +93,7 @@ def main_table(runs: int) -> list[tuple[str, str]]:
     tmp = Path(tempfile.mkdtemp(prefix="ga-bench-"))
     env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp / "s.db"), "GUIDE_ASSISTANT_CHAT": str(tmp / "c.json")}
     rows: list[tuple[str, str]] = startup_ratios(max(runs, 9), env)
-    exe = [sys.executable, "-m", "guide_assistant"]
+    exe = command()
     search = [timed([*exe, "search", QUESTIONS[i % 6], "--json"], env) for i in range(runs)]
     ask = [timed([*exe, "ask", QUESTIONS[i % 6], "--json"], env) for i in range(runs)]
     rows.append(("`search --json`, whole process (cold)", f"median {statistics.median(t for t, _ in search):.2f} s, max {max(t for t, _ in search):.2f} s"))

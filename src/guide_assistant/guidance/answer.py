@@ -124,7 +124,7 @@ class Composer:
         self.guide_of = {a.id: g for g, a in kb.activities}
         self.activity = {a.id: a for _, a in kb.activities}
         self.position = {a.id: i for i, (_, a) in enumerate(kb.activities)}
-        self.vocabulary = Vocabulary(engine.lexical.vocab | engine.item_lexical.vocab, kb.glossary)
+        self.vocabulary = Vocabulary((engine.lexical.vocab, engine.item_lexical.vocab), kb.glossary)
         self.units_of: dict[str, list[int]] = {}
         for i, u in enumerate(engine.items):
             self.units_of.setdefault(u.activities[0], []).append(i)

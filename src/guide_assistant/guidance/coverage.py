@@ -13,6 +13,7 @@ language (wordfreq Zipf frequency below ``RARE_ZIPF``): common words ("configure
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 
 from guide_assistant.kb.schema import GlossaryFile
@@ -34,14 +35,14 @@ def _zipf(word: str, lang: str) -> float:
 
 
 class Vocabulary:
-    def __init__(self, vocab: set[str], glossary: GlossaryFile):
-        self.vocab = set(vocab)
+    def __init__(self, vocabularies: Iterable[Collection[str]], glossary: GlossaryFile):
+        """``vocabularies``: the indexes' tokens (read as they are, not copied)."""
         words = list(dict.fromkeys(w for t in glossary.terms for phrase in [*t.en, *t.sv, *t.no] for w in raw_tokens(phrase)))
-        for lang in STEM_LANGS:  # every word of the glossary, stemmed once per language
-            self.vocab.update(stems(words, lang))
+        glossary_stems = {s for lang in STEM_LANGS for s in stems(words, lang)}  # every glossary word, stemmed once per language
+        self.vocabularies = (*vocabularies, glossary_stems)
 
     def known(self, word: str) -> bool:
-        return any(s in self.vocab for lang in STEM_LANGS for s in stems([word], lang))
+        return any(s in v for lang in STEM_LANGS for s in stems([word], lang) for v in self.vocabularies)
 
     def compound(self, word: str, lang: str) -> bool:
         """Two words joined, with or without a linking s ('nollpunkts|mätningen'), one of

@@ -34,16 +34,14 @@ LEXICAL_FILES = (LEXICAL, *(f"{prefix}.{name}" for prefix in (PASSAGES_PREFIX, I
 def lexical_version() -> str:
     """The code that makes the tokens and the BM25 scores, and the versions of bm25s and
     PyStemmer: what the saved indexes depend on besides the passages."""
-    from importlib.metadata import version
-
     import guide_assistant.kb.textnorm as textnorm
     import guide_assistant.retrieval.bm25 as bm25
     import guide_assistant.retrieval.lexical as lexical
     import guide_assistant.retrieval.stopwords as stopwords
-    from guide_assistant.kb.fingerprint import code_fingerprint
+    from guide_assistant.kb.fingerprint import code_fingerprint, package_version
 
     files = [Path(m.__file__) for m in (lexical, stopwords, bm25, textnorm)] + [Path(__file__)]
-    return code_fingerprint(files, (f"bm25s {version('bm25s')}", f"PyStemmer {version('PyStemmer')}"))
+    return code_fingerprint(files, (f"bm25s {package_version('bm25s')}", f"PyStemmer {package_version('PyStemmer')}"))
 
 
 class LexicalMeta(BaseModel):

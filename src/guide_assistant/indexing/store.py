@@ -35,6 +35,7 @@ from guide_assistant.indexing.layout import (  # noqa: F401 - the index's names,
     IndexError_,
     IndexMissing,
     Manifest,
+    checked_bytes,
     checked_file,
     current_dir,
     read_manifest,
@@ -84,10 +85,10 @@ def load_index(index_root: Path, verify: bool = True) -> IndexData:
     if manifest.schema_version != SCHEMA_VERSION:
         raise IndexCorrupt(_("{folder}: index schema {saved}, this version reads {version}; {rebuild}").format(
             folder=folder, saved=manifest.schema_version, version=SCHEMA_VERSION, rebuild=_(REBUILD)))
-    for name in (VECTORS, PASSAGES):
-        checked_file(folder, manifest, name, verify)
+    checked_file(folder, manifest, VECTORS, verify)
+    passages = checked_bytes(folder, manifest, PASSAGES) if verify else checked_file(folder, manifest, PASSAGES, False).read_bytes()
     try:
-        records = _RECORDS.validate_json((folder / PASSAGES).read_bytes())
+        records = _RECORDS.validate_json(passages)
         vectors = faiss.read_index(str(folder / VECTORS))
     except (ValueError, ValidationError, RuntimeError) as e:
         raise IndexCorrupt(_("{folder}: cannot read the index ({error}); {rebuild}").format(

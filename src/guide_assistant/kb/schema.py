@@ -102,14 +102,14 @@ class PhaseEntry(Strict):
     order: int = Field(ge=1, le=7)
     name: Names
     description: str
-    aliases: Aliases = Aliases()
+    aliases: Aliases = Field(default_factory=Aliases)
 
 
 class TrackEntry(Strict):
     id: TrackId
     name: Names
     description: str
-    aliases: Aliases = Aliases()
+    aliases: Aliases = Field(default_factory=Aliases)
 
 
 class CrosswalkEntry(Strict):
@@ -180,7 +180,7 @@ class RoleEntry(Strict):
     id: str = Field(pattern=ID_RE)
     name: Names
     description: str
-    aliases: Aliases = Aliases()
+    aliases: Aliases = Field(default_factory=Aliases)
 
 
 class HukiLetter(Strict):
@@ -268,7 +268,7 @@ class Activity(Strict):
     tracks: list[TrackId] = []
     lines: Lines
     summary: Item | None = None
-    roles: HukiRoles = HukiRoles()
+    roles: HukiRoles = Field(default_factory=HukiRoles)
     steps: list[Step] = []
     deliverables: list[Item] = []
     decision: Decision | None = None

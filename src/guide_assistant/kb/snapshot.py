@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from guide_assistant.config import Paths
 from guide_assistant.kb.cleanup import Cleaner
-from guide_assistant.kb.fingerprint import code_fingerprint, knowledge_hashes
+from guide_assistant.kb.fingerprint import code_fingerprint, knowledge_hashes, package_version
 from guide_assistant.kb.load import Guide, KnowledgeBase
 from guide_assistant.kb.schema import Activity, EventsFile, GlossaryFile, PassageFix, PhasesFile, RolesFile, SourceEntry
 from guide_assistant.kb.sources import SourceReadError, read_source
@@ -33,13 +33,12 @@ SNAPSHOT_SCHEMA = 1
 def snapshot_version() -> str:
     """The code that turns knowledge files into the models (and this module), and the
     versions of the libraries that parse and validate them."""
-    from importlib.metadata import version  # not PyYAML itself: a start from the snapshot parses no YAML
-
     import pydantic
 
     kb_dir = Path(__file__).parent
     files = [kb_dir / name for name in ("load.py", "schema.py", "yamlio.py", "sources.py", "snapshot.py")]
-    return f"{SNAPSHOT_SCHEMA}-" + code_fingerprint(files, (f"pydantic {pydantic.VERSION}", f"PyYAML {version('PyYAML')}"))
+    # PyYAML's version from its metadata, not the module: a start from the snapshot parses no YAML
+    return f"{SNAPSHOT_SCHEMA}-" + code_fingerprint(files, (f"pydantic {pydantic.VERSION}", f"PyYAML {package_version('PyYAML')}"))
 
 
 class CleanerSnapshot(BaseModel):

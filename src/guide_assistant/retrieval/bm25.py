@@ -39,8 +39,10 @@ class LexicalIndex:
     indptr: np.ndarray
     size: int  # the number of documents
 
-    def __post_init__(self) -> None:
-        self.vocab = set(self.vocab_dict)
+    @property
+    def vocab(self):
+        """The indexed tokens (a view: nothing is copied)."""
+        return self.vocab_dict.keys()
 
     @classmethod
     def build(cls, corpus_tokens: list[list[str]]) -> "LexicalIndex":

@@ -83,23 +83,35 @@ class SearchEngine:
         self.lexical: LexicalIndex = lexical.passages
         self.item_lexical: LexicalIndex = lexical.items
         self.owner = np.asarray(self.data.view_owner, dtype=np.int64)
-        # which passage holds each item (same source, the item's lines inside the passage's)
+        self.item_holder = self._holders()
+        self.held_kinds: list[set[str]] = [set() for _ in self.passages]
+        for j in np.flatnonzero(self.item_holder >= 0):
+            self.held_kinds[self.item_holder[j]].add(self.items[j].kind)
+        self._last_query: tuple[str, np.ndarray] | None = None
+        self.glossary = Glossary(kb.glossary)
+
+    def _holders(self) -> np.ndarray:
+        """For each item, the passage that holds it: the first passage of the same source
+        whose lines hold the item's lines (-1 if none)."""
+        holder = np.full(len(self.items), -1, dtype=np.int64)
         by_source: dict[str, list[int]] = {}
         for i, p in enumerate(self.passages):
             by_source.setdefault(p.source, []).append(i)
-        holder = {}
+        items_of: dict[str, list[int]] = {}
         for j, it in enumerate(self.items):
-            for i in by_source.get(it.source, []):
-                p = self.passages[i]
-                if p.line_start <= it.line_start and it.line_end <= p.line_end:
-                    holder[j] = i
-                    break
-        self.item_holder = np.asarray([holder.get(j, -1) for j in range(len(self.items))], dtype=np.int64)
-        self.held_kinds: list[set[str]] = [set() for _ in self.passages]
-        for j, i in holder.items():
-            self.held_kinds[i].add(self.items[j].kind)
-        self._last_query: tuple[str, np.ndarray] | None = None
-        self.glossary = Glossary(kb.glossary)
+            items_of.setdefault(it.source, []).append(j)
+        for source, js in items_of.items():
+            ps = by_source.get(source)
+            if not ps:
+                continue
+            start = np.asarray([self.passages[i].line_start for i in ps])
+            end = np.asarray([self.passages[i].line_end for i in ps])
+            first = np.asarray([self.items[j].line_start for j in js])[:, None]
+            last = np.asarray([self.items[j].line_end for j in js])[:, None]
+            inside = (start <= first) & (last <= end)  # items x passages
+            found = inside.any(axis=1)
+            holder[np.asarray(js)[found]] = np.asarray(ps)[inside.argmax(axis=1)[found]]
+        return holder
 
     @property
     def embedder(self) -> Embedder:
