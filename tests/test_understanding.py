@@ -60,3 +60,16 @@ def test_inför_is_before_not_införande(understander):
 def test_search_preference_carries_phase_and_item_kind(understander):
     p = understander.preference("Vilka leveranser ska vara klara innan vi annonserar?")
     assert p.phases == ["prepare"] and p.kind == "deliverable"
+
+
+@pytest.mark.parametrize("question, lang", [
+    # English questions that name the guides' Swedish and Norwegian terms are English
+    # (lingua alone says Norwegian for the first, with confidence 1.0)
+    ("What does Veien say about the nullpunktsmåling in Planlegge prosjektet?", "en"),
+    ("Who signs the avtal after the tilldelningsbeslut?", "en"),
+    # and a short question with one function word of its language is still read right
+    ("Vem signerar avtalet?", "sv"),
+    ("Hvem signerer avtalen?", "no"),
+])
+def test_the_askers_language_with_the_guides_terms_in_it(understander, question, lang):
+    assert understander.understand(question).language == lang
