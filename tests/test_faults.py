@@ -90,3 +90,26 @@ def test_read_only_index_folder(project):
     finally:
         for d in (project / "index", project / "index" / "current"):
             d.chmod(0o755)
+
+
+def test_a_rewritten_file_keeps_its_permissions(tmp_path):
+    """Knowledge files a team shares stay readable when `kb update` or `kb add` rewrites
+    them, and a new file (an export, the saved function words) is made as `open` makes one."""
+    from guide_assistant.fsutil import atomic_write_text
+
+    shared = tmp_path / "activities.yaml"
+    shared.write_text("old\n", encoding="utf-8")
+    shared.chmod(0o664)
+    atomic_write_text(shared, "new\n")
+    assert shared.read_text(encoding="utf-8") == "new\n" and stat.S_IMODE(shared.stat().st_mode) == 0o664
+    private = tmp_path / "conversation.json"
+    private.write_text("{}", encoding="utf-8")
+    private.chmod(0o600)
+    atomic_write_text(private, "[]")
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    mask = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "new.json", "{}")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o644

@@ -73,3 +73,13 @@ def test_search_preference_carries_phase_and_item_kind(understander):
 ])
 def test_the_askers_language_with_the_guides_terms_in_it(understander, question, lang):
     assert understander.understand(question).language == lang
+
+
+def test_the_saved_function_words_are_what_wordfreq_makes():
+    """guidance/function_words.json is made by scripts/function_words.py from the installed wordfreq."""
+    import json
+
+    from guide_assistant.guidance.language import FUNCTION_WORDS, function_words_from_wordfreq
+
+    assert json.loads(FUNCTION_WORDS.read_text(encoding="utf-8")) == function_words_from_wordfreq(), \
+        "run scripts/function_words.py"

@@ -128,9 +128,9 @@ def main_callback(
     for w in warnings:
         typer.echo(_("warning: {warning}").format(warning=w), err=True)
     ctx.obj = Globals(lang=language, project=project or os.environ.get("GUIDE_ASSISTANT_PROJECT") or None, user=user, state=state)
-    if ctx.invoked_subcommand not in ONE_SHOT:  # the UI and the longer commands collect garbage as usual
-        started()
     if ctx.invoked_subcommand is not None:
+        if ctx.invoked_subcommand not in ONE_SHOT:  # the longer commands collect garbage as usual
+            started()
         return
     paths = _paths()
     from guide_assistant.guidance.state import ProjectError, StoreError

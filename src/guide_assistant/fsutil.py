@@ -20,12 +20,24 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _mode_for(path: Path) -> int:
+    """The permissions the written file gets: those of the file it replaces, else what a
+    new file gets under the process's umask (as ``open`` would make it)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a reader (or a crash) sees the old or the new
     content, never a mix: write a temporary file beside it, fsync, rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _mode_for(path))  # mkstemp makes it private (0600); the file keeps its own mode
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

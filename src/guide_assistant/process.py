@@ -7,10 +7,10 @@ are being made, Python's cyclic garbage collector walks them again and again (~4
 operating system takes the memory back at once. Neither does anything for a command that
 answers and ends. So:
 
-- the collector is off while a command starts (``gc.disable``); work that runs on (the UI,
-  ``search --batch``, index builds, every command not in ``ONE_SHOT``) calls ``started()``,
-  which freezes what the start made (``gc.freeze``: never walked again) and turns the
-  collector back on;
+- the collector is off while a command starts (``gc.disable``); work that runs on calls
+  ``started()``, which freezes what the start made (``gc.freeze``: never walked again) and
+  turns the collector back on: the UI once it is on screen, ``search --batch`` before its
+  first line, and every command not in ``ONE_SHOT`` (index builds, ``kb`` ...) before it runs;
 - the process ends like any other (non-daemon threads joined, every ``atexit`` handler
   run, standard output flushed) and then skips the teardown: the first ``atexit`` handler,
   which runs last, ends the process with ``os._exit`` and the exit status. Nothing is

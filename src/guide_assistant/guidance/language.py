@@ -1,7 +1,9 @@
 """The asker's language: en, sv or no.
 
-A question with at least two function words that only one of the three languages uses,
-and none of the others' ("who signs the contract?", "hva er en nullpunktsmåling?"), is
+The function words: the words frequent in one of the three languages and not among the
+frequent words of the other two, from wordfreq's lists (``function_words.json``; 169-204
+words a language). A question with at least two function words of one language and none
+of the others' ("who should sign the contract?", "hva må vi gjøre før ..."), is
 in that language: lingua is not asked, and its statistical models (~30 ms to load, at
 every start) are not loaded. This settles most questions, and the mixed ones the right
 way: an English question naming Norwegian phases is English. Otherwise lingua
@@ -12,15 +14,38 @@ the function words decide ("etter implementering" is Norwegian because of "etter
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
-
-from guide_assistant.retrieval.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN, STOPWORDS_SWEDISH
+from pathlib import Path
 
 LANGS = ("en", "sv", "no")
-_STOP = {"en": set(STOPWORDS_EN), "sv": set(STOPWORDS_SWEDISH), "no": set(STOPWORDS_NORWEGIAN)}
-_ONLY = {lang: words - set().union(*(w for other, w in _STOP.items() if other != lang)) for lang, words in _STOP.items()}
+WORDFREQ_LANG = {"en": "en", "sv": "sv", "no": "nb"}
+FUNCTION_WORDS = Path(__file__).with_name("function_words.json")  # scripts/function_words.py writes it
+TOP, AMONG = 300, 3000  # a language's 300 most frequent words that are not among the others' 3000
 _WORD = re.compile(r"[^\W\d_]+")
+
+
+def function_words_from_wordfreq() -> dict:
+    """The words that tell the three languages apart, from wordfreq's frequency lists:
+    the ``TOP`` most frequent words of each language (letters only) that are not among the
+    ``AMONG`` most frequent of either other language. Loading wordfreq's lists takes ~0.3 s,
+    so scripts/function_words.py saves them and a start reads the saved file."""
+    from importlib.metadata import version
+
+    from wordfreq import top_n_list
+
+    lists = {lang: top_n_list(WORDFREQ_LANG[lang], AMONG) for lang in LANGS}
+    common = {lang: set(words) for lang, words in lists.items()}
+    only = {lang: sorted(w for w in lists[lang][:TOP] if w.isalpha() and all(w not in common[o] for o in LANGS if o != lang))
+            for lang in LANGS}
+    return {"made_by": f"wordfreq {version('wordfreq')}: top {TOP} of each language, none among the top {AMONG} of the others", **only}
+
+
+@lru_cache(maxsize=1)
+def _only() -> dict[str, frozenset[str]]:
+    data = json.loads(FUNCTION_WORDS.read_text(encoding="utf-8"))
+    return {lang: frozenset(data[lang]) for lang in LANGS}
 
 
 @lru_cache(maxsize=1)
@@ -33,7 +58,8 @@ def _detector():
 
 def function_word_votes(text: str) -> dict[str, int]:
     words = _WORD.findall(text.casefold())
-    return {lang: sum(w in _ONLY[lang] for w in words) for lang in LANGS}
+    only = _only()
+    return {lang: sum(w in only[lang] for w in words) for lang in LANGS}
 
 
 SETTLED = 2  # function words of one language, and none of the others', that settle it

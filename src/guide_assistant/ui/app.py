@@ -43,6 +43,7 @@ from guide_assistant.guidance.state import ProjectError, StoreError
 from guide_assistant.indexing.layout import IndexBusy, IndexError_
 from guide_assistant.kb.errors import KnowledgeError
 from guide_assistant.i18n import N_, _, current_language, set_language
+from guide_assistant.process import started
 from guide_assistant.ui.localize import localize_bindings
 from guide_assistant.ui.screens import BuildScreen, MessageScreen, Picker, Prompt, SourceViewer, help_text
 
@@ -170,6 +171,7 @@ class GuideApp(App[None]):
                           "(ctrl+r), which moves them to the new text.").format(files=", ".join(changed)),
                         severity="warning", markup=False, timeout=15)
         self.query_one("#question", Input).focus()
+        started()  # the UI is on screen: from here on it runs, and collects garbage as usual
         self.prepare_index()
 
     def update_subtitle(self) -> None:
