@@ -83,6 +83,28 @@ def startup_ratios(runs: int, env: dict | None = None) -> list[tuple[str, str]]:
     return rows
 
 
+def long_history(tmp: Path, env: dict, exe: list[str], runs: int, conversations: int = 500) -> tuple[str, str]:
+    """`ask` with a long conversation history: a turn is one row, so it costs what it costs with none."""
+    from guide_assistant.config import find_paths
+    from guide_assistant.guidance.answer import Composer
+    from guide_assistant.guidance.conversation import ConversationStore, add_turn, new_conversation
+    from guide_assistant.kb.load import load_knowledge
+    from guide_assistant.retrieval.search import SearchEngine
+
+    paths = find_paths(ROOT)
+    kb = load_knowledge(paths)
+    composer = Composer(kb, SearchEngine(paths, kb=kb))
+    answers = [composer.ask(q) for q in QUESTIONS]
+    store = ConversationStore(tmp / "long.sqlite3")
+    for i in range(conversations):
+        conv = new_conversation().model_copy(update={"id": f"bench-{i}"})
+        store.save(add_turn(conv, answers[i % len(answers)]))
+    long_env = {**env, "GUIDE_ASSISTANT_CHAT": str(tmp / "long.sqlite3")}
+    times = [timed([*exe, "ask", QUESTIONS[i % 6]], long_env)[0] for i in range(runs)]
+    return (f"`ask`, whole process, {conversations} conversations in the history",
+            f"median {statistics.median(times):.2f} s, max {max(times):.2f} s")
+
+
 def main_table(runs: int) -> list[tuple[str, str]]:
     from guide_assistant.config import find_paths
     from guide_assistant.guidance.answer import Composer
@@ -91,13 +113,14 @@ def main_table(runs: int) -> list[tuple[str, str]]:
     from guide_assistant.retrieval.search import SearchEngine
 
     tmp = Path(tempfile.mkdtemp(prefix="ga-bench-"))
-    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp / "s.db"), "GUIDE_ASSISTANT_CHAT": str(tmp / "c.json")}
+    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp / "s.db"), "GUIDE_ASSISTANT_CHAT": str(tmp / "c.sqlite3")}
     rows: list[tuple[str, str]] = startup_ratios(max(runs, 9), env)
     exe = command()
     search = [timed([*exe, "search", QUESTIONS[i % 6], "--json"], env) for i in range(runs)]
     ask = [timed([*exe, "ask", QUESTIONS[i % 6], "--json"], env) for i in range(runs)]
     rows.append(("`search --json`, whole process (cold)", f"median {statistics.median(t for t, _ in search):.2f} s, max {max(t for t, _ in search):.2f} s"))
     rows.append(("`ask --json`, whole process (cold)", f"median {statistics.median(t for t, _ in ask):.2f} s, max {max(t for t, _ in ask):.2f} s"))
+    rows.append(long_history(tmp, env, exe, runs))
     paths = find_paths(ROOT)
     engine = SearchEngine(paths)
     composer = Composer(load_knowledge(paths), engine)
@@ -254,7 +277,9 @@ def main() -> None:
     args = ap.parse_args()
     started = time.perf_counter()
     if args.startup:
-        for k, v in startup_ratios(args.runs):
+        tmp = Path(tempfile.mkdtemp(prefix="ga-bench-"))
+        env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp / "s.db"), "GUIDE_ASSISTANT_CHAT": str(tmp / "c.sqlite3")}
+        for k, v in startup_ratios(args.runs, env):
             print(f"{k:70}  {v}")
         return
     table = main_table(args.runs)

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from guide_assistant.guidance.answer import Composer, without_sources
+from guide_assistant.guidance.conversation import ConversationStore
 from guide_assistant.guidance.state import ProjectState
 from guide_assistant.kb import fidelity
 from guide_assistant.retrieval.search import SearchEngine
@@ -321,7 +322,7 @@ def test_unreadable_conversation_store_is_set_aside_and_the_answer_still_given(t
     out = run(["ask", "-c", "Who signs the contract?"], tmp_path)
     assert out.returncode == 0 and "tecknar avtal" in out.stdout
     assert "could not be read" in out.stderr and list(tmp_path.glob("chat.json.corrupt-*"))
-    assert json.loads((tmp_path / "chat.json").read_text())["conversations"][0]["turns"]
+    assert ConversationStore(tmp_path / "chat.json").latest().turns[0].question == "Who signs the contract?"
 
 
 def test_conversation_file_of_the_first_version_is_upgraded_and_continued(tmp_path, composer):
@@ -331,6 +332,32 @@ def test_conversation_file_of_the_first_version_is_upgraded_and_continued(tmp_pa
     (tmp_path / "chat.json").write_text(json.dumps(old), encoding="utf-8")
     data = json.loads(run(["ask", "-c", "And who is responsible for that?", "--json"], tmp_path).stdout)
     assert data["intent"] == "who" and data["activity"] == first.activity and data["conversation_id"] == "conversation-1"
+    assert list(tmp_path.glob("chat.json.imported-*"))  # the old file is kept
+    assert len(ConversationStore(tmp_path / "chat.json").get("conversation-1").turns) == 2
+
+
+def test_conversations_of_the_json_store_are_imported_and_the_latest_continued(tmp_path, composer):
+    """The JSON file of the previous version (every conversation) at the default place is
+    imported into the database once; `ask -c` continues its latest conversation."""
+    first = ask(composer, "We have just signed the contract with the supplier. What should we be doing now?")
+    other = ask(composer, "Who signs the contract?")
+    turn = lambda a: {"at": "2026-11-01T10:00:00+00:00", "question": a.question, "answer": a.model_dump(mode="json")}
+    old = {"schema_version": 2, "conversations": [{"id": "c-old", "started": "2026-11-01T09:00:00+00:00", "turns": [turn(other)]},
+                                                  {"id": "c-new", "started": "2026-11-01T10:00:00+00:00", "turns": [turn(first)]}]}
+    data_home = tmp_path / "data"
+    (data_home / "guide-assistant").mkdir(parents=True)
+    (data_home / "guide-assistant" / "conversation.json").write_text(json.dumps(old), encoding="utf-8")
+    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "s.db"), "XDG_DATA_HOME": str(data_home)}
+    env.pop("GUIDE_ASSISTANT_CHAT", None)
+    for n in (1, 2):
+        out = subprocess.run([sys.executable, "-m", "guide_assistant", "ask", "-c", "And who is responsible for that?", "--json"],
+                             capture_output=True, text=True, cwd=ROOT, env=env)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["conversation_id"] == "c-new"
+    folder = data_home / "guide-assistant"
+    assert len(list(folder.glob("conversation.json.imported-*"))) == 1 and not (folder / "conversation.json").exists()
+    store = ConversationStore(folder / "conversations.sqlite3")
+    assert [len(store.get(c).turns) for c in ("c-old", "c-new")] == [1, 3]
 
 
 def test_a_conversation_that_cannot_be_saved_still_answers(tmp_path):

@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Input, ProgressBar, Static, Tree
 
 from guide_assistant.config import find_paths
+from guide_assistant.guidance.conversation import ConversationStore
 from guide_assistant.guidance.state import ProjectStore
 from guide_assistant.ui.app import AnswerView, GuideApp
 from guide_assistant.ui.screens import Picker, SourceViewer
@@ -37,8 +38,8 @@ async def test_type_a_question_and_get_a_cited_answer(app, tmp_path):
         assert len(views) == 1
         answer = views.first().answer
         assert "Verksamhetsägare/ Beställare (tecknar avtal)" in answer.answer and answer.citations
-        saved = json.loads((tmp_path / "chat.json").read_text())
-        assert saved["conversations"][-1]["turns"][0]["question"] == "Who signs the contract?"
+        saved = ConversationStore(tmp_path / "chat.json").latest()
+        assert saved.turns[0].question == "Who signs the contract?"
     # the conversation is kept across restarts
     again = GuideApp(find_paths(ROOT), state_file=tmp_path / "state.json", chat_file=tmp_path / "chat.json")
     async with again.run_test(size=(120, 40)) as pilot:
@@ -53,8 +54,8 @@ async def test_follow_up_in_the_chat_refers_to_the_previous_answer(app, tmp_path
         answers = [v.answer for v in app.query(AnswerView)]
         assert len(answers) == 2 and answers[1].intent == "who" and answers[1].activity == answers[0].activity
         assert "Business owner / purchaser" in answers[1].answer
-        saved = json.loads((tmp_path / "chat.json").read_text())
-        assert [t["question"] for t in saved["conversations"][-1]["turns"]][-1] == "And who is responsible for that?"
+        saved = ConversationStore(tmp_path / "chat.json").latest()
+        assert saved.turns[-1].question == "And who is responsible for that?"
 
 
 async def test_open_a_citation_lands_on_the_cited_lines(app):

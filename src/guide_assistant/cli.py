@@ -806,7 +806,7 @@ def ask_cmd(
     continue_: Annotated[bool, typer.Option("--continue", "-c", help=N_("Continue the latest conversation: 'that / det / den' refer to its last answer."))] = False,
     conversation: Annotated[Optional[str], typer.Option("--conversation", help=N_("Continue the conversation with this id (see `ask --json`: conversation_id)."))] = None,
     originals: Annotated[bool, typer.Option("--originals", help=N_("Show the guides' own wording beside the English text of each item."))] = False,
-    chat: Annotated[Optional[Path], typer.Option("--chat", help=N_("The conversation store (JSON); env GUIDE_ASSISTANT_CHAT."), hidden=True)] = None,
+    chat: Annotated[Optional[Path], typer.Option("--chat", help=N_("The conversation store (SQLite); env GUIDE_ASSISTANT_CHAT."), hidden=True)] = None,
     embedder: Annotated[Optional[str], typer.Option("--embedder", hidden=True)] = None,
 ) -> None:
     """Answer a question from the guides, the answer first, every point cited to the guide and its lines.

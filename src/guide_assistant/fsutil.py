@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
+
+SQLITE_MAGIC = b"SQLite format 3\x00"  # how an SQLite database file begins
+
+
+def aside_path(path: Path, tag: str) -> Path:
+    """A free name beside ``path`` to keep that file under: ``<name>.<tag>-<time>`` (with
+    ``-2``, ``-3`` ... if that is taken)."""
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.{tag}-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.{tag}-{stamp}-{n}")
+    return aside
 
 
 def fsync_dir(path: Path) -> None:

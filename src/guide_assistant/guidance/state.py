@@ -42,7 +42,7 @@ from typing import Iterator
 from platformdirs import user_data_path
 from pydantic import BaseModel, ValidationError
 
-from guide_assistant.fsutil import atomic_write_bytes, fsync_dir, on_network_share
+from guide_assistant.fsutil import SQLITE_MAGIC, aside_path, atomic_write_bytes, fsync_dir, on_network_share
 from guide_assistant.i18n import _
 
 SCHEMA_VERSION = 1  # of ProjectState (and of the JSON files of earlier versions)
@@ -52,7 +52,6 @@ DEFAULT_PROJECT = "default"
 DB_NAME = "progress.sqlite3"
 LEGACY_NAME = "state.json"
 BUSY_TIMEOUT_S = 10.0
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # Ordered schema migrations: (user_version after the step, statements). Append only;
 # never edit a step that has been released.
@@ -178,10 +177,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _stamp() -> str:
-    return datetime.now().strftime("%Y%m%dT%H%M%S")
-
-
 def default_store_path() -> Path:
     return user_data_path("guide-assistant", appauthor=False) / DB_NAME
 
@@ -233,16 +228,6 @@ def check_name(name: str) -> str:
     if not clean or len(clean) > 100 or _CONTROL.search(clean):
         raise InvalidProjectName(name)
     return clean
-
-
-def _aside(path: Path, tag: str) -> Path:
-    stamp = _stamp()
-    aside = path.with_name(f"{path.name}.{tag}-{stamp}")
-    n = 1
-    while aside.exists():
-        n += 1
-        aside = path.with_name(f"{path.name}.{tag}-{stamp}-{n}")
-    return aside
 
 
 @contextmanager
@@ -424,7 +409,7 @@ class ProjectStore:
             return None
 
     def _keep_aside(self, path: Path, tag: str, why: str) -> None:
-        aside = _aside(path, tag)
+        aside = aside_path(path, tag)
         try:
             os.replace(path, aside)
         except FileNotFoundError:
@@ -438,7 +423,7 @@ class ProjectStore:
         """The path holds an old JSON state: build the database beside it (state imported),
         keep a copy of the JSON as ``.imported-<time>``, then put the database in its place.
         Every step can be interrupted: until the last, the path still holds the JSON."""
-        aside = _aside(self.path, "imported")
+        aside = aside_path(self.path, "imported")
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.importing")
         for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
             leftover.unlink(missing_ok=True)
@@ -473,7 +458,7 @@ class ProjectStore:
         state = self._parse_legacy(legacy, raw)
         if state is None:
             return
-        aside = _aside(legacy, "imported")
+        aside = aside_path(legacy, "imported")
         imported = self._import(conn, state, raw, aside.name)
         try:
             os.replace(legacy, aside)
