@@ -14,7 +14,7 @@ language (wordfreq Zipf frequency below ``RARE_ZIPF``): common words ("configure
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from guide_assistant.kb.schema import GlossaryFile
 from guide_assistant.kb.textnorm import fold
@@ -37,12 +37,19 @@ def _zipf(word: str, lang: str) -> float:
 class Vocabulary:
     def __init__(self, vocabularies: Iterable[Collection[str]], glossary: GlossaryFile):
         """``vocabularies``: the indexes' tokens (read as they are, not copied)."""
-        words = list(dict.fromkeys(w for t in glossary.terms for phrase in [*t.en, *t.sv, *t.no] for w in raw_tokens(phrase)))
-        glossary_stems = {s for lang in STEM_LANGS for s in stems(words, lang)}  # every glossary word, stemmed once per language
-        self.vocabularies = (*vocabularies, glossary_stems)
+        self.vocabularies = tuple(vocabularies)
+        self.glossary = glossary
+
+    @cached_property
+    def glossary_stems(self) -> set[str]:
+        """Every glossary word, stemmed once per language (made when a word is first not
+        among the indexes' tokens: most questions never need it)."""
+        words = list(dict.fromkeys(w for t in self.glossary.terms for phrase in [*t.en, *t.sv, *t.no] for w in raw_tokens(phrase)))
+        return {s for lang in STEM_LANGS for s in stems(words, lang)}
 
     def known(self, word: str) -> bool:
-        return any(s in v for lang in STEM_LANGS for s in stems([word], lang) for v in self.vocabularies)
+        candidates = [s for lang in STEM_LANGS for s in stems([word], lang)]
+        return any(s in v for s in candidates for v in self.vocabularies) or any(s in self.glossary_stems for s in candidates)
 
     def compound(self, word: str, lang: str) -> bool:
         """Two words joined, with or without a linking s ('nollpunkts|mätningen'), one of
