@@ -321,7 +321,9 @@ def main() -> None:
           "none of the others' are in the question; lingua, whose models take ~30 ms to load, is asked only otherwise.",
           "- The UI is on screen before the search machinery loads (in a worker).", "",
           "What remains above the floor is mostly importing pydantic (~65 ms with the first model) and typer, and "
-          "building the pydantic model classes the knowledge, index and answers are checked with.", "",
+          "building the pydantic model classes the knowledge, index and answers are checked with. The ratios move "
+          "by 0.1-0.3x from one run to the next on these shared machines (two runs on 2026-11-25: `ask` 2.01x and 2.10x, "
+          "`search` 1.88x and 1.94x); compare figures of one run.", "",
           "## Scale series", "",
           "Synthetic corpora made from the real passages (words dropped, repeated and swapped; vectors perturbed from the "
           "real ones and renormalised), so the series measures the indexes and retrievers, not the embedder.", "",
