@@ -14,10 +14,13 @@ from guide_assistant.kb.load import KnowledgeBase, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Tests (and the processes they start) never read or write the tester's own settings, and
-# start in English whatever the machine's locale; a test that wants another sets it.
+# Tests (and the processes they start) never read or write the tester's own settings,
+# progress or conversations (the user data folder is a temporary one), and start in English
+# whatever the machine's locale; a test that wants another sets it.
 os.environ["GUIDE_ASSISTANT_SETTINGS"] = str(Path(tempfile.mkdtemp(prefix="guide-assistant-settings-")) / "settings.json")
-for _var in ("GUIDE_ASSISTANT_LANG", "GUIDE_ASSISTANT_PROJECT", "LC_ALL", "LC_MESSAGES"):
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="guide-assistant-data-")
+for _var in ("GUIDE_ASSISTANT_LANG", "GUIDE_ASSISTANT_PROJECT", "GUIDE_ASSISTANT_STATE", "GUIDE_ASSISTANT_CHAT",
+             "LC_ALL", "LC_MESSAGES"):
     os.environ.pop(_var, None)
 os.environ["LANG"] = "C.UTF-8"
 
