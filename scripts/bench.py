@@ -83,17 +83,10 @@ def startup_ratios(runs: int, env: dict | None = None) -> list[tuple[str, str]]:
     return rows
 
 
-def long_history(tmp: Path, env: dict, exe: list[str], runs: int, conversations: int = 500) -> tuple[str, str]:
+def long_history(tmp: Path, env: dict, exe: list[str], runs: int, composer, conversations: int = 500) -> tuple[str, str]:
     """`ask` with a long conversation history: a turn is one row, so it costs what it costs with none."""
-    from guide_assistant.config import find_paths
-    from guide_assistant.guidance.answer import Composer
     from guide_assistant.guidance.conversation import ConversationStore, add_turn, new_conversation
-    from guide_assistant.kb.load import load_knowledge
-    from guide_assistant.retrieval.search import SearchEngine
 
-    paths = find_paths(ROOT)
-    kb = load_knowledge(paths)
-    composer = Composer(kb, SearchEngine(paths, kb=kb))
     answers = [composer.ask(q) for q in QUESTIONS]
     store = ConversationStore(tmp / "long.sqlite3")
     for i in range(conversations):
@@ -120,10 +113,10 @@ def main_table(runs: int) -> list[tuple[str, str]]:
     ask = [timed([*exe, "ask", QUESTIONS[i % 6], "--json"], env) for i in range(runs)]
     rows.append(("`search --json`, whole process (cold)", f"median {statistics.median(t for t, _ in search):.2f} s, max {max(t for t, _ in search):.2f} s"))
     rows.append(("`ask --json`, whole process (cold)", f"median {statistics.median(t for t, _ in ask):.2f} s, max {max(t for t, _ in ask):.2f} s"))
-    rows.append(long_history(tmp, env, exe, runs))
     paths = find_paths(ROOT)
     engine = SearchEngine(paths)
     composer = Composer(load_knowledge(paths), engine)
+    rows.append(long_history(tmp, env, exe, runs, composer))
     engine.search("warm up", 10)
     lat, alat = [], []
     for i in range(60):

@@ -130,7 +130,7 @@ class ConversationStore:
         conn = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            earlier = [self._earlier_file(), self._read_legacy(legacy) if legacy else None]
+            earlier = [self._take_json(self.path), self._take_json(legacy)]
             # the UI asks from worker threads, one at a time (the lock)
             conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -157,41 +157,29 @@ class ConversationStore:
         self._conn = conn
         return conn
 
-    def _earlier_file(self) -> list[Conversation] | None:
-        """What is at the path if it is not a database: an earlier version's JSON file
-        (moved aside as imported; its conversations returned), or anything else (moved
-        aside as corrupt, with a warning)."""
-        try:
-            with open(self.path, "rb") as f:
-                raw = f.read()
-        except (FileNotFoundError, IsADirectoryError):
-            return None
-        if not raw or raw.startswith(SQLITE_MAGIC):
-            return None
-        try:
-            conversations = read_conversation_file(raw)
-            tag = "imported"
-        except (ValueError, ValidationError, UnicodeDecodeError) as e:
-            conversations, tag = [], "corrupt"
-            error = str(e).splitlines()[0]
-        aside = aside_path(self.path, tag)
-        os.replace(self.path, aside)
-        if tag == "corrupt":
-            self.warning = _("{path} could not be read ({error}); kept as {aside}").format(path=self.path, error=error, aside=aside)
-            return None
-        return conversations
-
-    def _read_legacy(self, legacy: Path) -> list[Conversation]:
-        """``conversation.json`` beside the default database: imported once, then kept aside."""
-        raw = legacy.read_bytes()
-        aside = aside_path(legacy, "imported")
-        os.replace(legacy, aside)
-        try:
-            return read_conversation_file(raw)
-        except (ValueError, ValidationError, UnicodeDecodeError) as e:
-            self.warning = _("{path} could not be read ({error}); kept as {aside}").format(
-                path=legacy, error=str(e).splitlines()[0], aside=aside)
+    def _take_json(self, path: Path | None) -> list[Conversation]:
+        """The conversations of an earlier version's JSON file at ``path`` (the store's own
+        path, or ``conversation.json`` beside the default database), which is then kept
+        aside as imported; a file that is not one is kept aside as corrupt, with a warning.
+        No file there, or a database (or the empty file of a new one) at the store's path:
+        nothing."""
+        if path is None:
             return []
+        try:
+            raw = path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            return []
+        if raw.startswith(SQLITE_MAGIC) or (not raw and path == self.path):
+            return []
+        try:
+            conversations, tag = read_conversation_file(raw), "imported"
+        except (ValueError, ValidationError, UnicodeDecodeError) as e:
+            conversations, tag, error = [], "corrupt", str(e).splitlines()[0]
+        aside = aside_path(path, tag)
+        os.replace(path, aside)
+        if tag == "corrupt":
+            self.warning = _("{path} could not be read ({error}); kept as {aside}").format(path=path, error=error, aside=aside)
+        return conversations
 
     # --- reading and writing --------------------------------------------------------------
     def _ids(self, conn: sqlite3.Connection) -> list[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from functools import cached_property, lru_cache
 
+from guide_assistant.guidance.language import WORDFREQ_LANG
 from guide_assistant.kb.schema import GlossaryFile
 from guide_assistant.kb.textnorm import fold
 from guide_assistant.retrieval.lexical import STOP, raw_tokens, stems
@@ -24,7 +25,6 @@ RARE_ZIPF = 2.5
 COMMON_ZIPF = 3.0
 MIN_LEN = 4
 STEM_LANGS = ("en", "sv", "nb")
-WORDFREQ_LANG = {"en": "en", "sv": "sv", "no": "nb"}
 
 
 @lru_cache(maxsize=4096)

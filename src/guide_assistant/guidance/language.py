@@ -56,8 +56,8 @@ def _detector():
     return LanguageDetectorBuilder.from_languages(*langs).with_low_accuracy_mode().build(), langs
 
 
-def function_word_votes(text: str) -> dict[str, int]:
-    words = _WORD.findall(text.casefold())
+def _votes(words: list[str]) -> dict[str, int]:
+    """How many of the (casefolded) words are function words of each language."""
     only = _only()
     return {lang: sum(w in only[lang] for w in words) for lang in LANGS}
 
@@ -66,9 +66,10 @@ SETTLED = 2  # function words of one language, and none of the others', that set
 
 
 def detect_language(text: str, default: str = "en") -> str:
-    if not _WORD.search(text):
+    words = _WORD.findall(text.casefold())
+    if not words:
         return default
-    votes = function_word_votes(text)
+    votes = _votes(words)
     top = max(votes, key=votes.get)
     others = max(v for k, v in votes.items() if k != top)
     if votes[top] >= SETTLED and others == 0:
@@ -77,6 +78,6 @@ def detect_language(text: str, default: str = "en") -> str:
     values = detector.compute_language_confidence_values(text)
     best = names[values[0].language] if values else default
     confidence = values[0].value if values else 0.0
-    if votes[top] >= 1 and votes[top] > others and (confidence < 0.99 or len(_WORD.findall(text)) <= 3) and top != best:
+    if votes[top] >= 1 and votes[top] > others and (confidence < 0.99 or len(words) <= 3) and top != best:
         return top
     return best

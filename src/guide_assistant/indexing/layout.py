@@ -85,25 +85,32 @@ def read_manifest(folder: Path) -> Manifest:
             path=path, error=str(e).splitlines()[0], rebuild=_(REBUILD))) from None
 
 
+def _missing(path: Path) -> IndexCorrupt:
+    return IndexCorrupt(_("{path} is missing; {rebuild}").format(path=path, rebuild=_(REBUILD)))
+
+
+def _mismatch(path: Path) -> IndexCorrupt:
+    return IndexCorrupt(_("{path} does not match its checksum in the manifest (damaged or edited); {rebuild}").format(
+        path=path, rebuild=_(REBUILD)))
+
+
 def checked_file(folder: Path, manifest: Manifest, name: str, verify: bool = True) -> Path:
     """``folder/name``, present and (with ``verify``) matching its checksum in the manifest."""
     path = folder / name
     if not path.is_file():
-        raise IndexCorrupt(_("{path} is missing; {rebuild}").format(path=path, rebuild=_(REBUILD)))
+        raise _missing(path)
     if verify and sha256_file(path) != manifest.files.get(name):
-        raise IndexCorrupt(_("{path} does not match its checksum in the manifest (damaged or edited); {rebuild}").format(
-            path=path, rebuild=_(REBUILD)))
+        raise _mismatch(path)
     return path
 
 
-def checked_bytes(folder: Path, manifest: Manifest, name: str) -> bytes:
-    """The bytes of ``folder/name`` if they match the manifest's checksum (read once)."""
+def checked_bytes(folder: Path, manifest: Manifest, name: str, verify: bool = True) -> bytes:
+    """The bytes of ``folder/name``, read once and (with ``verify``) matching the manifest's checksum."""
     path = folder / name
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise IndexCorrupt(_("{path} is missing; {rebuild}").format(path=path, rebuild=_(REBUILD))) from None
-    if hashlib.sha256(data).hexdigest() != manifest.files.get(name):
-        raise IndexCorrupt(_("{path} does not match its checksum in the manifest (damaged or edited); {rebuild}").format(
-            path=path, rebuild=_(REBUILD)))
+    except (FileNotFoundError, IsADirectoryError):
+        raise _missing(path) from None
+    if verify and hashlib.sha256(data).hexdigest() != manifest.files.get(name):
+        raise _mismatch(path)
     return data

@@ -86,7 +86,7 @@ def load_index(index_root: Path, verify: bool = True) -> IndexData:
         raise IndexCorrupt(_("{folder}: index schema {saved}, this version reads {version}; {rebuild}").format(
             folder=folder, saved=manifest.schema_version, version=SCHEMA_VERSION, rebuild=_(REBUILD)))
     checked_file(folder, manifest, VECTORS, verify)
-    passages = checked_bytes(folder, manifest, PASSAGES) if verify else checked_file(folder, manifest, PASSAGES, False).read_bytes()
+    passages = checked_bytes(folder, manifest, PASSAGES, verify)
     try:
         records = _RECORDS.validate_json(passages)
         vectors = faiss.read_index(str(folder / VECTORS))

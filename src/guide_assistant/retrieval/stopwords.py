@@ -3,7 +3,7 @@ Norwegian, copied word for word and in order.
 
 Importing ``bm25s.stopwords`` imports the whole bm25s package and with it scipy (~0.12 s
 at every start); these three lists are all that the lexical tokens (retrieval/lexical.py)
-and the language guess (guidance/language.py) need. tests/test_search.py checks that they
+need. tests/test_search.py checks that they
 are still bm25s' lists.
 """
 
