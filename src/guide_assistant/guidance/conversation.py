@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from platformdirs import user_data_path
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from guide_assistant.fsutil import SQLITE_MAGIC, aside_path
 from guide_assistant.guidance.answer_model import Answer
@@ -60,7 +60,9 @@ class Conversation(BaseModel):
 
 
 class ConversationFile(BaseModel):
-    """The JSON file of earlier versions (read when it is imported)."""
+    """The JSON file of earlier versions (read when it is imported: its validator is made then)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     schema_version: int = SCHEMA_VERSION
     conversations: list[Conversation] = []

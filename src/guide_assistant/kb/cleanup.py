@@ -20,15 +20,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from guide_assistant.kb import garble
 from guide_assistant.kb.schema import PassageFix
-from guide_assistant.kb.textnorm import OCR_TOKEN_RE, match_case
+from guide_assistant.kb.textnorm import OCR_TOKEN_RE, WORD_EDGE, match_case
 
 _BULLET_RE = re.compile(r"^\s*[•·▪‣◦■□»«*+\-–]\s+")
 _HYPHEN_END_RE = re.compile(r"[^\W\d_]-\s*$")
 _LAST_TOKEN_RE = re.compile(r"([^\s/]+)-\s*$")
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
-_EDGE = garble._EDGE + "(\"'«»“”‘’"  # punctuation around a word, not part of it
+_EDGE = WORD_EDGE + "(\"'«»“”‘’"  # punctuation around a word, not part of it
 # "vård- och omsorg", "vinst- og kostnad": the hyphen stands for a shared last part.
 SUSPENDED_BEFORE = frozenset({"och", "eller", "samt", "till", "resp", "respektive", "and", "or", "og"})
 WORD_LANGS = ("sv", "nb")
@@ -40,6 +39,8 @@ def is_word(word: str, lang: str | None = None) -> bool:
     """Is ``word`` a word: in wordfreq's list (Zipf >= MIN_ZIPF) or known to the hunspell
     dictionary, of ``lang`` or (None) of Swedish or Norwegian? Without the dictionaries
     installed, wordfreq alone decides."""
+    from guide_assistant.kb import garble  # its patterns and word lists: only when a hyphen is joined (building)
+
     if not word or not all(c.isalpha() or c == "-" for c in word) or not word[:1].isalpha():
         return False
     langs = (lang,) if lang else WORD_LANGS

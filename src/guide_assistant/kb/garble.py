@@ -33,7 +33,7 @@ from itertools import combinations
 from math import log10
 from pathlib import Path
 
-from guide_assistant.kb.textnorm import OCR_TOKEN_RE, match_case
+from guide_assistant.kb.textnorm import OCR_TOKEN_RE, WORD_EDGE, match_case
 
 HUNSPELL_DIRS = (Path("/usr/share/hunspell"), Path("/usr/share/myspell/dicts"), Path("/usr/share/myspell"))
 DICT_NAMES = {"sv": "sv_SE", "nb": "nb_NO"}
@@ -48,8 +48,7 @@ ADDRESS_RE = re.compile(
     r"|^[a-z0-9/._-]*(-[a-z0-9._]*/|/[a-z0-9._]*-|-[a-z0-9._]+-[a-z0-9._]*-)[a-z0-9/._-]*$",  # URL slugs (a-b-c, a/b-c)
     re.I,
 )
-# Edge characters that are punctuation, not part of the word ("[delvis", "IKT-arkitektur—").
-_EDGE = "-–—*\"'`´[]{}#%+_~^<>|\\"
+_EDGE = WORD_EDGE
 _LETTER_RE = re.compile(r"[^\W\d_]")
 # OCR symbols inside a word.
 _SYMBOL_RE = re.compile(r"[&@|\[\]{}§¤$£©®°~^<>\\]")

@@ -26,10 +26,10 @@ from guide_assistant.kb.schema import (
     SourcesFile,
     WordFixesFile,
 )
-from guide_assistant.kb.sections import Section
 from guide_assistant.kb.sources import SourceReadError, SourceText, read_source
 
 if TYPE_CHECKING:
+    from guide_assistant.kb.sections import Section
     from guide_assistant.kb.yamlio import YamlDoc
 
 # Parsing YAML, the section parsers and the fidelity check are imported where they are

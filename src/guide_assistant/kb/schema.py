@@ -29,6 +29,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class WholeFile(Strict):
+    """A whole knowledge file that the knowledge snapshot does not hold: its validator is
+    made when a file is first read (``kb validate``, ``index build``), not at every start."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 class Lines(Strict):
     """A 1-based inclusive line range in the activity file's source."""
 
@@ -78,7 +85,7 @@ class SourceEntry(Strict):
         return v
 
 
-class SourcesFile(Strict):
+class SourcesFile(WholeFile):
     sources: list[SourceEntry]
 
 
@@ -282,7 +289,7 @@ class Activity(Strict):
         return self
 
 
-class ActivitiesFile(Strict):
+class ActivitiesFile(WholeFile):
     source: str
     activities: list[Activity]
 
@@ -290,7 +297,7 @@ class ActivitiesFile(Strict):
 # --- cleanup/words/<source-id>.yaml and cleanup/passages/<source-id>.yaml ---
 
 
-class WordFixesFile(Strict):
+class WordFixesFile(WholeFile):
     """Reviewed OCR corrections, applied word by word (whole tokens, case kept)."""
 
     source: str
@@ -312,6 +319,6 @@ class PassageFix(Strict):
     review: Review | None = None  # a fix whose lines changed is not applied
 
 
-class PassageFixesFile(Strict):
+class PassageFixesFile(WholeFile):
     source: str
     passages: list[PassageFix] = []

@@ -14,6 +14,8 @@ from functools import lru_cache
 # so that garbled words such as "I6sning", "tj@nster", "[6sningar" or "&r" are one token.
 OCR_TOKEN_RE = re.compile(r"[^\s.,;:!?()«»\"“”‘’'/=>…]+")
 WORD_RE = re.compile(r"\w+", re.UNICODE)
+# Edge characters that are punctuation, not part of the word ("[delvis", "IKT-arkitektur—").
+WORD_EDGE = "-–—*\"'`´[]{}#%+_~^<>|\\"
 
 _FOLD = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u"})
 # OCR confusions seen in the two scanned guides, folded onto what they stand for.
