@@ -99,9 +99,9 @@ class Names(Strict):
 
 
 class Aliases(Strict):
-    en: list[str] = []
-    sv: list[str] = []
-    no: list[str] = []
+    en: list[str] = Field(default_factory=list)
+    sv: list[str] = Field(default_factory=list)
+    no: list[str] = Field(default_factory=list)
 
 
 class PhaseEntry(Strict):
@@ -126,8 +126,8 @@ class CrosswalkEntry(Strict):
     section: str = Field(description="the guide's own name for it, as written (cleaned)")
     section_en: str
     lines: Lines
-    phases: list[PhaseId] = []
-    tracks: list[TrackId] = []
+    phases: list[PhaseId] = Field(default_factory=list)
+    tracks: list[TrackId] = Field(default_factory=list)
     review: Review | None = None
     suggested: bool = Field(default=False, description="proposed by `kb add` from the text, not yet reviewed")
 
@@ -177,7 +177,7 @@ class EventEntry(Strict):
 
 class EventsFile(Strict):
     relations: RelationWords
-    events: list[EventEntry] = []
+    events: list[EventEntry] = Field(default_factory=list)
 
 
 # --- roles.yaml -----------------------------------------------------------
@@ -209,8 +209,8 @@ class RolesFile(Strict):
 class GlossaryEntry(Strict):
     id: str = Field(pattern=ID_RE)
     en: list[str] = Field(min_length=1)
-    sv: list[str] = []
-    no: list[str] = []
+    sv: list[str] = Field(default_factory=list)
+    no: list[str] = Field(default_factory=list)
     note: str | None = None
 
 
@@ -254,14 +254,14 @@ class Tool(Item):
 
 
 class Decision(Item):
-    questions: list[Item] = []
+    questions: list[Item] = Field(default_factory=list)
 
 
 class HukiRoles(Strict):
-    accountable: list[str] = []
-    responsible: list[str] = []
-    consulted: list[str] = []
-    informed: list[str] = []
+    accountable: list[str] = Field(default_factory=list)
+    responsible: list[str] = Field(default_factory=list)
+    consulted: list[str] = Field(default_factory=list)
+    informed: list[str] = Field(default_factory=list)
     lines: Lines | None = None
     review: Review | None = None
 
@@ -272,14 +272,14 @@ class Activity(Strict):
     title_original: str
     section: str = Field(description="section path in the guide, e.g. 'Zon 1 Förbereda > Planera'")
     phase: PhaseId
-    tracks: list[TrackId] = []
+    tracks: list[TrackId] = Field(default_factory=list)
     lines: Lines
     summary: Item | None = None
     roles: HukiRoles = Field(default_factory=HukiRoles)
-    steps: list[Step] = []
-    deliverables: list[Item] = []
+    steps: list[Step] = Field(default_factory=list)
+    deliverables: list[Item] = Field(default_factory=list)
     decision: Decision | None = None
-    tools: list[Tool] = []
+    tools: list[Tool] = Field(default_factory=list)
     review: Review | None = None
 
     @model_validator(mode="after")
@@ -321,4 +321,4 @@ class PassageFix(Strict):
 
 class PassageFixesFile(WholeFile):
     source: str
-    passages: list[PassageFix] = []
+    passages: list[PassageFix] = Field(default_factory=list)
