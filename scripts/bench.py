@@ -312,11 +312,16 @@ def main() -> None:
           "(`guide_assistant/process.py`).",
           "- The asker's language is settled by function words (from wordfreq's lists) when two of one language and "
           "none of the others' are in the question; lingua, whose models take ~30 ms to load, is asked only otherwise.",
+          "- pydantic does not scan every installed distribution for plugins at its first model "
+          "(`PYDANTIC_DISABLE_PLUGINS`, kept if set), and the models of whole knowledge files, which the snapshot "
+          "does not hold, make their validators when a file is read (`kb validate`, `index build`), not at a start.",
           "- The UI is on screen before the search machinery loads (in a worker).", "",
-          "What remains above the floor is mostly importing pydantic (~65 ms with the first model) and typer, and "
-          "building the pydantic model classes the knowledge, index and answers are checked with. The ratios move "
-          "by 0.1-0.3x from one run to the next on these shared machines (two runs on 2026-11-25: `ask` 2.01x and 2.10x, "
-          "`search` 1.88x and 1.94x); compare figures of one run.", "",
+          "What remains above the floor is mostly importing pydantic (~65 ms with the first model) and typer (~20 ms), "
+          "and building the pydantic model classes the knowledge, index and answers are checked with (~25 ms). Typer "
+          "stays: its help screens and error messages are the command line's interface (and the suite checks them). "
+          "The ratios move from one run to the next on these shared machines (0.1-0.3x on 2026-11-25; two "
+          "`--startup --runs 15` runs on 2026-11-26, one of them on a machine twice as slow: `ask` 1.93x and 1.93x, "
+          "`search` 1.82x and 1.82x); compare figures of one run.", "",
           "## Scale series", "",
           "Synthetic corpora made from the real passages (words dropped, repeated and swapped; vectors perturbed from the "
           "real ones and renormalised), so the series measures the indexes and retrievers, not the embedder.", "",
