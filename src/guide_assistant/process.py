@@ -69,9 +69,12 @@ def main() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
     atexit.register(_end)  # registered first, so it runs after every other atexit handler
     try:
-        from guide_assistant.cli import main as cli_main
+        from guide_assistant.cli_fast import run as run_plain
 
-        cli_main()
+        if not run_plain(sys.argv[1:]):  # a plain ask, search or UI start runs without Typer
+            from guide_assistant.cli import main as cli_main
+
+            cli_main()
     except SystemExit as e:
         _status = _status_of(e.code)
         raise
