@@ -4,10 +4,31 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
 
 SQLITE_MAGIC = b"SQLite format 3\x00"  # how an SQLite database file begins
+
+
+@contextmanager
+def sqlite_transaction(conn: sqlite3.Connection, write: bool = True) -> Iterator[sqlite3.Connection]:
+    """One transaction on ``conn`` (opened with ``isolation_level=None``): ``BEGIN IMMEDIATE``
+    (``BEGIN`` to read) ... ``COMMIT``; on an error ``ROLLBACK``, unless SQLite has already
+    rolled it back, and the error goes on."""
+    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def aside_path(path: Path, tag: str) -> Path:

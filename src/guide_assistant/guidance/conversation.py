@@ -25,7 +25,7 @@ from pathlib import Path
 from platformdirs import user_data_path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from guide_assistant.fsutil import SQLITE_MAGIC, aside_path
+from guide_assistant.fsutil import SQLITE_MAGIC, aside_path, sqlite_transaction
 from guide_assistant.guidance.answer_model import Answer
 from guide_assistant.i18n import _
 
@@ -142,13 +142,13 @@ class ConversationStore:
                     path=self.path, error=f"written by a newer version (schema {version})")
                 return None
             if version < DB_VERSION:
-                with _transaction(conn):
+                with sqlite_transaction(conn):
                     for statement in SCHEMA:
                         conn.execute(statement)
                     conn.execute(f"PRAGMA user_version = {DB_VERSION}")
             for conversations in earlier:
                 if conversations:
-                    with _transaction(conn):
+                    with sqlite_transaction(conn):
                         for conv in conversations:  # in their order: the last one is the latest
                             self._write(conn, conv)
         except (OSError, sqlite3.Error) as e:  # a folder, no permission, a damaged database
@@ -227,7 +227,7 @@ class ConversationStore:
         if conn is None:
             raise OSError(self.warning or self.path)
         try:
-            with _transaction(conn):
+            with sqlite_transaction(conn):
                 self._write(conn, conv)
         except sqlite3.Error as e:
             raise OSError(str(e)) from None
@@ -246,20 +246,6 @@ class ConversationStore:
     # the UI's single-conversation view
     def load(self) -> Conversation:
         return self.latest()
-
-
-class _transaction:
-    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on an error)."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, kind, value, tb) -> None:
-        self.conn.execute("ROLLBACK" if kind else "COMMIT")
 
 
 def add_turn(conv: Conversation, answer: Answer) -> Conversation:

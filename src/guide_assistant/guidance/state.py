@@ -42,7 +42,7 @@ from typing import Iterator
 from platformdirs import user_data_path
 from pydantic import BaseModel, ValidationError
 
-from guide_assistant.fsutil import SQLITE_MAGIC, aside_path, atomic_write_bytes, fsync_dir, on_network_share
+from guide_assistant.fsutil import SQLITE_MAGIC, aside_path, atomic_write_bytes, fsync_dir, on_network_share, sqlite_transaction
 from guide_assistant.i18n import _
 
 SCHEMA_VERSION = 1  # of ProjectState (and of the JSON files of earlier versions)
@@ -351,8 +351,7 @@ class ProjectStore:
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with sqlite_transaction(conn):
             version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
             if version > DB_VERSION:
                 raise StoreTooNew(path, version)
@@ -361,10 +360,6 @@ class ProjectStore:
                     for step in steps:
                         conn.execute(step)
             conn.execute(f"PRAGMA user_version = {DB_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def _check_file(self) -> None:
         """What is at the path: nothing or SQLite (used as it is), the JSON state of an
@@ -476,7 +471,7 @@ class ProjectStore:
     def _import(self, conn: sqlite3.Connection, state: ProjectState, raw: bytes, source: str) -> bool:
         """Import an old state into ``default`` in one transaction; False if it was imported before."""
         digest = hashlib.sha256(raw).hexdigest()
-        with self._tx(conn) as c:
+        with sqlite_transaction(conn) as c:
             if c.execute("SELECT 1 FROM imports WHERE sha256 = ?", (digest,)).fetchone():
                 return False
             at = _now()
@@ -500,23 +495,12 @@ class ProjectStore:
 
     # --- transactions and rows -------------------------------------------------------------------
     @contextmanager
-    def _tx(self, conn: sqlite3.Connection, write: bool = True) -> Iterator[sqlite3.Connection]:
-        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        try:
-            yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             conn = self._open(create=True)
             assert conn is not None
             try:
-                with self._tx(conn) as c:
+                with sqlite_transaction(conn) as c:
                     yield c
             except sqlite3.Error as e:
                 raise StoreError(_("cannot save to {path}: {problem}").format(path=self.path, problem=e)) from None
@@ -529,7 +513,7 @@ class ProjectStore:
                 yield None
                 return
             try:
-                with self._tx(conn, write=False) as c:
+                with sqlite_transaction(conn, write=False) as c:
                     yield c
             except sqlite3.Error as e:
                 raise StoreError(_("cannot read {path}: {problem}").format(path=self.path, problem=e)) from None
