@@ -27,12 +27,17 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+# A full build embeds every passage again: 200-380 s on 2 cores. The limit is there to end
+# a hung process, far above what any command here needs.
+TIMEOUT_S = 1800
+
+
 def run(project: Path, *args: str, user: int | None = None):
     env = {**os.environ, "GUIDE_ASSISTANT_HOME": str(project), "GUIDE_ASSISTANT_STATE": str(project / "s.json")}
     cmd = [sys.executable, "-m", "guide_assistant", *args]
     if user is not None:
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=TIMEOUT_S)
     assert "Traceback" not in out.stderr, out.stderr
     return out
 
