@@ -297,3 +297,23 @@ async def test_the_language_chosen_in_the_ui_is_saved_for_the_next_start(tmp_pat
         await pilot.pause()
         assert "Help" in [b.description for _, b, *_ in app.active_bindings.values()]  # this session stays English
     assert load_settings().lang == "no" and resolve_language(None, load_settings().lang, {"LANG": "C.UTF-8"}) == "no"
+
+
+async def test_sources_tab_shows_one_guide_after_another(app):
+    """Choosing a second guide replaced the first one's blocks (it crashed: DuplicateIds 'sec-1')."""
+    from textual.widgets import OptionList
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        app.action_tab("sources")
+        await pilot.pause()
+        guides = app.query_one("#guides", OptionList)
+        assert guides.option_count >= 3
+        for index in (1, 2, 0, 1):
+            guides.highlighted = index
+            guides.action_select()
+            await pilot.pause()
+            guide = app.assistant.kb.guides[guides.get_option_at_index(index).id]
+            assert app.current_guide is guide
+            shown = [w for w in app.query(".guide-block")]
+            assert len(shown) == sum(1 for s in guide.sections.walk() if s.level)

@@ -411,24 +411,24 @@ class GuideApp(App[None]):
     # --- sources ----------------------------------------------------------------------------
 
     @on(OptionList.OptionSelected, "#guides")
-    def guide_chosen(self, event: OptionList.OptionSelected) -> None:
+    async def guide_chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.show_guide(event.option.id)
+            await self.show_guide(event.option.id)
 
     @on(TabbedContent.TabActivated, "#tabs")
-    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def tab_activated(self, event: TabbedContent.TabActivated) -> None:
         # the first guide's text (hundreds of blocks) is laid out when the tab is first opened, not at start
         if event.pane.id == "sources" and self.current_guide is None:
-            self.show_guide(next(iter(self.assistant.kb.guides)))
+            await self.show_guide(next(iter(self.assistant.kb.guides)))
 
-    def show_guide(self, gid: str) -> None:
+    async def show_guide(self, gid: str) -> None:
         guide = self.assistant.kb.guides[gid]
         self.current_guide = guide
         outline = self.query_one("#outline", Tree)
         outline.clear()
         outline.root.set_label(Text(guide.entry.title))
         box = self.query_one("#guide-text", VerticalScroll)
-        box.remove_children()
+        await box.remove_children()  # the previous guide's blocks are gone before this one's ids are mounted
         blocks = []
         stack = {0: outline.root}
         for sec in guide.sections.walk():
@@ -442,7 +442,7 @@ class GuideApp(App[None]):
                            classes="guide-block", id=f"sec-{sec.line_start}")
             block.plain = text  # type: ignore[attr-defined]
             blocks.append(block)
-        box.mount_all(blocks)
+        await box.mount_all(blocks)
         outline.root.expand()
 
     @on(Tree.NodeSelected, "#outline")
