@@ -27,11 +27,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from guide_assistant.config import find_paths  # noqa: E402
-from guide_assistant.guidance.answer import RELEVANCE_THRESHOLD, Composer  # noqa: E402
-from guide_assistant.guidance.state import ProjectState  # noqa: E402
+from guide_assistant.answers.composer import RELEVANCE_THRESHOLD, Composer  # noqa: E402
+from guide_assistant.common.config import find_paths  # noqa: E402
 from guide_assistant.kb.load import load_knowledge  # noqa: E402
 from guide_assistant.retrieval.search import SearchEngine  # noqa: E402
+from guide_assistant.stores.progress import ProjectState  # noqa: E402
 
 
 def main() -> None:
@@ -41,8 +41,11 @@ def main() -> None:
     inside: list[tuple[str, str]] = []
     if Path(args.dev).exists():
         inside += [(q["lang"], q["question"]) for q in map(json.loads, open(args.dev, encoding="utf-8")) if q]
-    inside += [(q["lang"], q["question"]) for q in map(json.loads, open(ROOT / "scripts/data/rubric_questions.jsonl", encoding="utf-8"))
-               if not q.get("follows")]
+    inside += [
+        (q["lang"], q["question"])
+        for q in map(json.loads, open(ROOT / "scripts/data/rubric_questions.jsonl", encoding="utf-8"))
+        if not q.get("follows")
+    ]
     inside += [(r["lang"], r["q"]) for r in yaml.safe_load(open(ROOT / "tests/data/phrasings.yaml", encoding="utf-8"))]
     outside = [(r["lang"], r["q"]) for r in yaml.safe_load(open(ROOT / "tests/data/out_of_scope.yaml", encoding="utf-8"))]
     paths = find_paths(ROOT)
@@ -75,8 +78,11 @@ def main() -> None:
         answered = {lang: sum(r >= t for lg, _, r in outs if lg == lang) for lang in ("en", "sv", "no")}
         total = {lang: sum(lg == lang for lg, *_ in outs) for lang in ("en", "sv", "no")}
         mark = "  <- current" if abs(t - RELEVANCE_THRESHOLD) < 1e-9 else ""
-        print(f"  {t:.3f}    {refused:3}/{len(ins)}          {sum(answered.values()):3}/{len(outs)}  "
-              + " ".join(f"{answered[x]}/{total[x]}" for x in answered) + mark)
+        print(
+            f"  {t:.3f}    {refused:3}/{len(ins)}          {sum(answered.values()):3}/{len(outs)}  "
+            + " ".join(f"{answered[x]}/{total[x]}" for x in answered)
+            + mark
+        )
 
 
 if __name__ == "__main__":

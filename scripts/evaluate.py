@@ -19,10 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from guide_assistant.config import find_paths  # noqa: E402
-from guide_assistant.guidance.understanding import Understander  # noqa: E402
+from guide_assistant.common.config import find_paths  # noqa: E402
 from guide_assistant.kb.load import load_knowledge  # noqa: E402
 from guide_assistant.retrieval.search import SearchEngine  # noqa: E402
+from guide_assistant.understanding.reading import Understander  # noqa: E402
 
 
 def main() -> None:
@@ -43,8 +43,11 @@ def main() -> None:
             for q in questions:
                 hits = engine.search(q["question"], 10, mode, prefer=understander.preference(q["question"]))  # type: ignore[arg-type]
                 out.write(json.dumps({"id": q["id"], "hits": [h.model_dump() for h in hits]}, ensure_ascii=False) + "\n")
-        res = subprocess.run([sys.executable, args.score, args.questions, out.name, "--k", args.k,
-                              "--sources", str(ROOT / "knowledge/sources")], capture_output=True, text=True)
+        res = subprocess.run(
+            [sys.executable, args.score, args.questions, out.name, "--k", args.k, "--sources", str(ROOT / "knowledge/sources")],
+            capture_output=True,
+            text=True,
+        )
         print(f"== mode: {mode}")
         lines = res.stdout.splitlines()
         print("\n".join(l for l in lines if not args.only_all or l.startswith(("group", "all", "lang="))) if lines else res.stderr)

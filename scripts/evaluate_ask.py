@@ -27,11 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from guide_assistant.config import find_paths  # noqa: E402
-from guide_assistant.guidance.answer import Composer, without_sources  # noqa: E402
-from guide_assistant.guidance.state import ProjectState  # noqa: E402
+from guide_assistant.answers.composer import Composer, without_sources  # noqa: E402
+from guide_assistant.common.config import find_paths  # noqa: E402
 from guide_assistant.kb.load import load_knowledge  # noqa: E402
 from guide_assistant.retrieval.search import SearchEngine  # noqa: E402
+from guide_assistant.stores.progress import ProjectState  # noqa: E402
 
 
 def garble_checker():
@@ -84,10 +84,20 @@ def main() -> None:
         gold = q.get("gold") or []
         rel = [any(score.relevant(h.model_dump(), g, sources) for g in gold) for h in a.citations] if gold else []
         found = [any(score.relevant(h.model_dump(), g, sources) for h in a.citations) for g in gold]
-        rows.append({"id": q["id"], "lang": q.get("lang", a.language), "covered": a.covered, "intent": a.intent,
-                     "citations": len(a.citations), "chars": len(body), "unreferenced": len(unreferenced),
-                     "garbled": bad, "precision": (sum(rel) / len(rel)) if rel else None,
-                     "recall": (sum(found) / len(found)) if found else None})
+        rows.append(
+            {
+                "id": q["id"],
+                "lang": q.get("lang", a.language),
+                "covered": a.covered,
+                "intent": a.intent,
+                "citations": len(a.citations),
+                "chars": len(body),
+                "unreferenced": len(unreferenced),
+                "garbled": bad,
+                "precision": (sum(rel) / len(rel)) if rel else None,
+                "recall": (sum(found) / len(found)) if found else None,
+            }
+        )
         md += [f"## {q['id']} ({q.get('lang', '')}, {a.intent}) {q['question']}", "", a.answer, ""]
         if q.get("expect"):
             md += [f"_expected: {q['expect']}_", ""]
@@ -99,11 +109,13 @@ def main() -> None:
     def figures(rs: list[dict]) -> str:
         prec = [r["precision"] for r in rs if r["precision"] is not None]
         rec = [r["recall"] for r in rs if r["recall"] is not None]
-        return (f"{len(rs):3}  {statistics.median(r['citations'] for r in rs):9.1f}  {max(r['citations'] for r in rs):4}  "
-                f"{statistics.median(r['chars'] for r in rs):8.0f}  {sum(r['unreferenced'] for r in rs):6}  "
-                f"{sum(len(r['garbled']) for r in rs):7}  {sum(not r['covered'] for r in rs):9}  "
-                + (f"{statistics.mean(prec):9.3f}  " if prec else "        -  ")
-                + (f"{statistics.mean(rec):6.3f}" if rec else "     -"))
+        return (
+            f"{len(rs):3}  {statistics.median(r['citations'] for r in rs):9.1f}  {max(r['citations'] for r in rs):4}  "
+            f"{statistics.median(r['chars'] for r in rs):8.0f}  {sum(r['unreferenced'] for r in rs):6}  "
+            f"{sum(len(r['garbled']) for r in rs):7}  {sum(not r['covered'] for r in rs):9}  "
+            + (f"{statistics.mean(prec):9.3f}  " if prec else "        -  ")
+            + (f"{statistics.mean(rec):6.3f}" if rec else "     -")
+        )
 
     print("group  n  median cit  max  med chars  unref  garbled  uncovered  gold prec  recall")
     by = defaultdict(list)

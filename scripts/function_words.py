@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Write src/guide_assistant/guidance/function_words.json: the words that tell English,
-Swedish and Norwegian apart (guidance/language.py), made from wordfreq's frequency lists.
+"""Write src/guide_assistant/understanding/function_words.json: the words that tell English,
+Swedish and Norwegian apart (understanding/language.py), made from wordfreq's frequency lists.
 Run it after upgrading wordfreq; tests/test_understanding.py checks the file is what the
 installed wordfreq makes.
 
@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from guide_assistant.fsutil import atomic_write_text  # noqa: E402
-from guide_assistant.guidance.language import FUNCTION_WORDS, function_words_from_wordfreq  # noqa: E402
+from guide_assistant.common.fsutil import atomic_write_text  # noqa: E402
+from guide_assistant.understanding.language import FUNCTION_WORDS, function_words_from_wordfreq  # noqa: E402
 
 if __name__ == "__main__":
     data = function_words_from_wordfreq()

@@ -24,8 +24,8 @@ QUESTIONS = {"en": "What should we do before tendering?", "sv": "Vad ska vi gör
 async def shoot(lang: str) -> list[Path]:
     from textual.widgets import Input, Tree
 
-    from guide_assistant.config import find_paths
-    from guide_assistant.ui.app import GuideApp
+    from guide_assistant.common.config import find_paths
+    from guide_assistant.interfaces.tui.app import GuideApp
 
     suffix = "" if lang == "en" else f"-{lang}"
     chat, check = OUT / f"chat{suffix}.svg", OUT / f"checklist{suffix}.svg"
@@ -66,9 +66,9 @@ async def shoot(lang: str) -> list[Path]:
 
 def xlsx_picture() -> Path:
     """The Swedish checklist of phase 4 (one step ticked) as LibreOffice prints its first page."""
-    from guide_assistant.config import find_paths
-    from guide_assistant.guidance.checklist import checklist
-    from guide_assistant.guidance.export import write_xlsx
+    from guide_assistant.checklist.rows import checklist
+    from guide_assistant.common.config import find_paths
+    from guide_assistant.exports.xlsx import write_xlsx
     from guide_assistant.kb.load import load_knowledge
 
     soffice, pdftoppm = shutil.which("soffice"), shutil.which("pdftoppm")
@@ -81,11 +81,38 @@ def xlsx_picture() -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         book = Path(tmp) / "checklista.xlsx"
         write_xlsx(kb, rows, book, None, "sv")
-        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp}/lo", "--convert-to", "pdf",
-                        "--outdir", tmp, str(book)], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [soffice, "--headless", f"-env:UserInstallation=file://{tmp}/lo", "--convert-to", "pdf", "--outdir", tmp, str(book)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         # the top of the first page, at a resolution that keeps the text readable
-        subprocess.run([pdftoppm, "-png", "-r", "150", "-f", "1", "-l", "1", "-x", "0", "-y", "90", "-W", "1650", "-H", "760",
-                        "-singlefile", str(Path(tmp) / "checklista.pdf"), str(target.with_suffix(""))], check=True, timeout=120)
+        subprocess.run(
+            [
+                pdftoppm,
+                "-png",
+                "-r",
+                "150",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-x",
+                "0",
+                "-y",
+                "90",
+                "-W",
+                "1650",
+                "-H",
+                "760",
+                "-singlefile",
+                str(Path(tmp) / "checklista.pdf"),
+                str(target.with_suffix("")),
+            ],
+            check=True,
+            timeout=120,
+        )
     return target
 
 

@@ -19,9 +19,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from guide_assistant.config import find_paths  # noqa: E402
+from guide_assistant.common.config import find_paths  # noqa: E402
 from guide_assistant.retrieval import fusion  # noqa: E402
-from guide_assistant.retrieval.lexical import query_tokens  # noqa: E402
 from guide_assistant.retrieval.search import SearchEngine  # noqa: E402
 
 
@@ -50,13 +49,19 @@ def main() -> None:
         for q, (d, lx, lift) in zip(questions, cached):
             final = fn(d, lx, lift)
             order = np.argsort(-final, kind="stable")[:10]
-            results.append({"id": q["id"], "hits": [{"source": ps[i].source, "line_start": ps[i].line_start,
-                                                      "line_end": ps[i].line_end} for i in order]})
+            results.append(
+                {
+                    "id": q["id"],
+                    "hits": [{"source": ps[i].source, "line_start": ps[i].line_start, "line_end": ps[i].line_end} for i in order],
+                }
+            )
         table, _, _ = score.score(questions, results, sources, [1, 3, 5, 10])
         row = table["all"]
         langs = " ".join(f"{g.split('=')[1]}:{table[g]['mrr@10']:.3f}/{table[g]['success@5']:.2f}" for g in table if g.startswith("lang="))
-        print(f"{name:38} mrr@10 {row['mrr@10']:.3f}  s@1 {row['success@1']:.3f}  s@5 {row['success@5']:.3f}  "
-              f"cov@10 {row['coverage@10']:.3f}   mrr/s@5 by lang {langs}")
+        print(
+            f"{name:38} mrr@10 {row['mrr@10']:.3f}  s@1 {row['success@1']:.3f}  s@5 {row['success@5']:.3f}  "
+            f"cov@10 {row['coverage@10']:.3f}   mrr/s@5 by lang {langs}"
+        )
 
     def norm(lx):
         return lx / lx.max() if lx.max() > 0 else lx
@@ -66,8 +71,14 @@ def main() -> None:
     run("lexical", lambda d, lx, lift: lx)
     run("rrf k=60 (round 1)", lambda d, lx, lift: fusion.rrf([(fusion.ranks(d + 2, allowed), 1.0), (fusion.ranks(lx, allowed), 1.0)]))
     for w in (0.5, 0.3):
-        run(f"rrf dense 1 / lexical {w}", lambda d, lx, lift, w=w: fusion.rrf([(fusion.ranks(d + 2, allowed), 1.0), (fusion.ranks(lx, allowed), w)]))
-    run("rrf k=60, dense with item lift", lambda d, lx, lift: fusion.rrf([(fusion.ranks(np.maximum(d, lift) + 2, allowed), 1.0), (fusion.ranks(lx, allowed), 1.0)]))
+        run(
+            f"rrf dense 1 / lexical {w}",
+            lambda d, lx, lift, w=w: fusion.rrf([(fusion.ranks(d + 2, allowed), 1.0), (fusion.ranks(lx, allowed), w)]),
+        )
+    run(
+        "rrf k=60, dense with item lift",
+        lambda d, lx, lift: fusion.rrf([(fusion.ranks(np.maximum(d, lift) + 2, allowed), 1.0), (fusion.ranks(lx, allowed), 1.0)]),
+    )
     for w in (0.01, 0.02, 0.03, 0.05, 0.08, 0.12):
         run(f"score: dense + {w} x lex/max", lambda d, lx, lift, w=w: d + w * norm(lx))
         run(f"score: max(dense,lift) + {w} x lex/max", lambda d, lx, lift, w=w: np.maximum(d, lift) + w * norm(lx))

@@ -19,17 +19,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 QUESTIONS = [
-    "what should we do before tendering?", "Vad ska vi göra innan upphandlingen?",
-    "Hva må vi gjøre før vi kunngjør konkurransen?", "Who signs the contract?",
-    "Vem är huvudansvarig för att följa upp avtalet?", "Hva er en nullpunktsmåling?",
-    "How do we train staff before go-live?", "Hur länge ska upphandlingen annonseras?",
-    "Hvordan lager vi en gevinstrealiseringsplan?", "What goes into the requirements specification?",
+    "what should we do before tendering?",
+    "Vad ska vi göra innan upphandlingen?",
+    "Hva må vi gjøre før vi kunngjør konkurransen?",
+    "Who signs the contract?",
+    "Vem är huvudansvarig för att följa upp avtalet?",
+    "Hva er en nullpunktsmåling?",
+    "How do we train staff before go-live?",
+    "Hur länge ska upphandlingen annonseras?",
+    "Hvordan lager vi en gevinstrealiseringsplan?",
+    "What goes into the requirements specification?",
 ]
 
 
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(p * (len(xs) - 1)))]
 
 
 def run(cmd: list[str]) -> float:
@@ -43,7 +48,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--queries", type=int, default=60)
     args = ap.parse_args()
-    from guide_assistant.config import find_paths
+    from guide_assistant.common.config import find_paths
     from guide_assistant.retrieval.search import SearchEngine
 
     paths = find_paths(ROOT)
@@ -57,9 +62,9 @@ def main() -> None:
         t = time.perf_counter()
         engine.search(q, 10, "hybrid")
         lat.append(time.perf_counter() - t)
-    from guide_assistant.guidance.answer import Composer
-    from guide_assistant.guidance.state import ProjectState
+    from guide_assistant.answers.composer import Composer
     from guide_assistant.kb.load import load_knowledge
+    from guide_assistant.stores.progress import ProjectState
 
     composer = Composer(load_knowledge(paths), engine)
     composer.ask("warm up question about procurement", state=ProjectState())
@@ -78,7 +83,10 @@ def main() -> None:
     rows = [
         ("engine load + first query (in process)", f"{load * 1000:.0f} ms"),
         (f"warm hybrid query p50 / p95 ({args.queries} queries)", f"{statistics.median(lat) * 1000:.1f} / {pct(lat, 0.95) * 1000:.1f} ms"),
-        (f"warm `ask` (retrieval + composing) p50 / p95 ({len(ask_lat)} questions)", f"{statistics.median(ask_lat) * 1000:.1f} / {pct(ask_lat, 0.95) * 1000:.1f} ms"),
+        (
+            f"warm `ask` (retrieval + composing) p50 / p95 ({len(ask_lat)} questions)",
+            f"{statistics.median(ask_lat) * 1000:.1f} / {pct(ask_lat, 0.95) * 1000:.1f} ms",
+        ),
         (f"`search --json` whole process, median / max of {args.runs}", f"{statistics.median(search):.2f} / {max(search):.2f} s"),
         (f"`ask --json` whole process, median / max of {args.runs}", f"{statistics.median(asks):.2f} / {max(asks):.2f} s"),
         (f"`index build` nothing changed, median / max of {args.runs}", f"{statistics.median(noop):.2f} / {max(noop):.2f} s"),

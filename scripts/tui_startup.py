@@ -25,9 +25,9 @@ CHILD = r"""
 import gc, json, sys, time
 t0 = float(sys.argv[1])
 gc.disable()  # as `guide-assistant` starts (guide_assistant/process.py); the UI turns it on once on screen
-import guide_assistant.cli_fast, guide_assistant.cli_core  # what `guide-assistant` imports before it starts the UI
-from guide_assistant.config import find_paths
-from guide_assistant.ui.app import GuideApp, AnswerView
+import guide_assistant.interfaces.cli.fast, guide_assistant.interfaces.cli.core  # what `guide-assistant` imports before it starts the UI
+from guide_assistant.common.config import find_paths
+from guide_assistant.interfaces.tui.app import GuideApp, AnswerView
 from textual.widgets import Input
 
 async def pilot(p):
@@ -55,8 +55,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "GUIDE_ASSISTANT_STATE": f"{tmp}/s.db", "GUIDE_ASSISTANT_CHAT": f"{tmp}/c.json"}
         for _ in range(args.runs):
-            out = subprocess.run([sys.executable, "-c", CHILD, str(time.time())], capture_output=True, text=True,
-                                 cwd=ROOT, env=env, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(time.time())], capture_output=True, text=True, cwd=ROOT, env=env, check=True
+            )
             row = json.loads(out.stdout.strip().splitlines()[-1])
             ready.append(row["ready"])
             first.append(row["first_answer"])

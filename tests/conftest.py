@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant.config import Paths, find_paths
+from guide_assistant.common.config import Paths, find_paths
 from guide_assistant.kb.load import KnowledgeBase, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,8 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # whatever the machine's locale; a test that wants another sets it.
 os.environ["GUIDE_ASSISTANT_SETTINGS"] = str(Path(tempfile.mkdtemp(prefix="guide-assistant-settings-")) / "settings.json")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="guide-assistant-data-")
-for _var in ("GUIDE_ASSISTANT_LANG", "GUIDE_ASSISTANT_PROJECT", "GUIDE_ASSISTANT_STATE", "GUIDE_ASSISTANT_CHAT",
-             "LC_ALL", "LC_MESSAGES"):
+for _var in ("GUIDE_ASSISTANT_LANG", "GUIDE_ASSISTANT_PROJECT", "GUIDE_ASSISTANT_STATE", "GUIDE_ASSISTANT_CHAT", "LC_ALL", "LC_MESSAGES"):
     os.environ.pop(_var, None)
 os.environ["LANG"] = "C.UTF-8"
 
@@ -48,8 +47,12 @@ def extracted(tmp_path_factory) -> set[str]:
     from babel.messages.pofile import read_po
 
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
-    subprocess.run([str(Path(sys.executable).with_name("pybabel")), "extract", "-F", "babel.cfg", "--no-location", "-o", str(pot), "."],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [str(Path(sys.executable).with_name("pybabel")), "extract", "-F", "babel.cfg", "--no-location", "-o", str(pot), "."],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with open(pot, "rb") as f:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
 
@@ -59,7 +62,7 @@ def english_interface(tmp_path_factory, monkeypatch):
     """Each test starts (and leaves) the interface in English, with settings of its own: a
     test that sets a language (GuideApp(lang="sv")) or saves a current project does not
     change the next one."""
-    from guide_assistant.i18n import set_language
+    from guide_assistant.common.i18n import set_language
 
     monkeypatch.setenv("GUIDE_ASSISTANT_SETTINGS", str(tmp_path_factory.mktemp("settings") / "settings.json"))
     set_language("en")

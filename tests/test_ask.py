@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from guide_assistant.guidance.answer import Composer, without_sources
-from guide_assistant.guidance.conversation import ConversationStore
-from guide_assistant.guidance.state import ProjectState
+from guide_assistant.answers.composer import Composer, without_sources
 from guide_assistant.kb import fidelity
 from guide_assistant.retrieval.search import SearchEngine
+from guide_assistant.stores.conversations import ConversationStore
+from guide_assistant.stores.progress import ProjectState
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = {"passage", "step", "deliverable", "decision", "roles", "tool", "summary"}
@@ -52,11 +52,15 @@ def assert_well_formed(a, kb) -> None:
 
 # --- phase: what now / before / after ---------------------------------------------------
 
-@pytest.mark.parametrize("question,lang,label", [
-    ("what should we do before tendering?", "en", "accountable: Business developer"),
-    ("Vad ska vi göra innan upphandlingen?", "sv", "huvudansvarig: Verksamhetsutvecklare"),
-    ("Hva må vi gjøre før vi kunngjør konkurransen?", "no", "hovedansvarlig: Virksomhetsutvikler"),
-])
+
+@pytest.mark.parametrize(
+    "question,lang,label",
+    [
+        ("what should we do before tendering?", "en", "accountable: Business developer"),
+        ("Vad ska vi göra innan upphandlingen?", "sv", "huvudansvarig: Verksamhetsutvecklare"),
+        ("Hva må vi gjøre før vi kunngjør konkurransen?", "no", "hovedansvarlig: Virksomhetsutvikler"),
+    ],
+)
 def test_before_tendering_gives_the_prepare_phase_and_its_next_activities(composer, kb, question, lang, label):
     a = ask(composer, question)
     assert a.covered and a.language == lang and a.phases == ["prepare"] and a.intent == "phase"
@@ -67,15 +71,18 @@ def test_before_tendering_gives_the_prepare_phase_and_its_next_activities(compos
     assert_well_formed(a, kb)
 
 
-@pytest.mark.parametrize("question,phase", [
-    ("after the contract is signed, what now?", "implement"),
-    ("We have just signed the contract. What happens now?", "implement"),
-    ("What should we do during the test period before the broad rollout?", "implement"),
-    ("Vad gör vi inför upphandlingen?", "prepare"),
-    ("Hva gjør vi etter implementering?", "operate"),
-    ("Vad gör vi innan vi annonserar?", "prepare"),
-    ("Hva gjør vi etter utprøvingen?", "prepare"),
-])
+@pytest.mark.parametrize(
+    "question,phase",
+    [
+        ("after the contract is signed, what now?", "implement"),
+        ("We have just signed the contract. What happens now?", "implement"),
+        ("What should we do during the test period before the broad rollout?", "implement"),
+        ("Vad gör vi inför upphandlingen?", "prepare"),
+        ("Hva gjør vi etter implementering?", "operate"),
+        ("Vad gör vi innan vi annonserar?", "prepare"),
+        ("Hva gjør vi etter utprøvingen?", "prepare"),
+    ],
+)
 def test_relative_phrases_land_on_the_right_phase(composer, question, phase):
     a = ask(composer, question)
     assert a.phases == [phase] and a.intent == "phase"
@@ -98,8 +105,11 @@ def test_phase_option_overrides_the_question(composer):
 
 # --- who -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("question", ["Who signs the contract?", "Vem tecknar avtalet?", "Hvem signerer kontrakten?",
-                                      "Vem ska skriva under avtalet med leverantören?"])
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who signs the contract?", "Vem tecknar avtalet?", "Hvem signerer kontrakten?", "Vem ska skriva under avtalet med leverantören?"],
+)
 def test_who_signs_the_contract_leads_with_the_huki_list_that_says_so(composer, kb, question):
     a = ask(composer, question)
     assert a.covered and a.intent == "who"
@@ -126,6 +136,7 @@ def test_role_question_in_swedish(composer, kb):
 
 
 # --- deliverables and decisions ---------------------------------------------------------------
+
 
 def test_deliverables_of_an_activity_are_listed_completely(composer, kb):
     a = ask(composer, "Hvilke leveranser skal være klare når vi er ferdige med å planlegge prosjektet?")
@@ -161,6 +172,7 @@ def test_decision_in_swedish_and_norwegian(composer, kb, question):
 
 
 # --- how / when / definition --------------------------------------------------------------------
+
 
 def test_topic_question_gets_the_items_that_answer_it_not_a_phase_template(composer, kb):
     a = ask(composer, "What information security requirements should we put in the tender?")
@@ -202,6 +214,7 @@ def test_definition_question(composer, kb):
 
 # --- follow-ups ----------------------------------------------------------------------------------
 
+
 def test_follow_up_who_resolves_to_the_previous_activity(composer, kb):
     first = ask(composer, "We have just signed the contract with the supplier. What should we be doing now?")
     assert first.activity == "skr-implementera-avtal"
@@ -218,8 +231,11 @@ def test_follow_up_after_that_moves_to_the_next_phase(composer):
 
 
 def test_follow_up_without_context_says_what_is_unclear(composer):
-    for q, word in [("and who is responsible for that?", "that"), ("och vem ansvarar för det?", "det"),
-                    ("hvem har ansvaret for dette?", "dette")]:
+    for q, word in [
+        ("and who is responsible for that?", "that"),
+        ("och vem ansvarar för det?", "det"),
+        ("hvem har ansvaret for dette?", "dette"),
+    ]:
         a = ask(composer, q)
         assert a.needs_context and not a.covered and a.citations == []
         assert f"“{word}”" in a.answer or f"”{word}”" in a.answer or f"«{word}»" in a.answer
@@ -241,10 +257,17 @@ def test_near_domain_questions_the_guides_do_not_answer_are_mostly_refused(compo
         assert sum(r["q"] in answered for r in rows) <= len(rows) // 2, lang
 
 
-@pytest.mark.parametrize("question", [
-    "what is the weather in Oslo?", "how do I bake bread?", "Hvordan baker jeg brød?", "Vilken tid går tåget till Göteborg?",
-    "Hur parkopplar man en dörrsensor med trygghetslarmets basenhet?", "Hvordan klager vi en anskaffelse inn for KOFA?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the weather in Oslo?",
+        "how do I bake bread?",
+        "Hvordan baker jeg brød?",
+        "Vilken tid går tåget till Göteborg?",
+        "Hur parkopplar man en dörrsensor med trygghetslarmets basenhet?",
+        "Hvordan klager vi en anskaffelse inn for KOFA?",
+    ],
+)
 def test_out_of_scope_answer_says_so_and_cites_nothing(composer, question):
     a = ask(composer, question)
     assert a.covered is False and a.citations == []
@@ -259,6 +282,7 @@ def test_in_scope_phrasings_are_covered(composer):
 
 
 # --- readable text --------------------------------------------------------------------------------
+
 
 def test_no_garbled_word_in_answers_or_citations(composer):
     from guide_assistant.kb.garble import garbled_words
@@ -284,18 +308,17 @@ def test_text_from_documents_is_not_markup(composer):
 
 # --- the command line ----------------------------------------------------------------------------------
 
+
 def run(args, tmp_path, stdin=None):
     env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "state.json"), "GUIDE_ASSISTANT_CHAT": str(tmp_path / "chat.json")}
-    return subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=env, input=stdin)
+    return subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, text=True, cwd=ROOT, env=env, input=stdin)
 
 
 def test_ask_json_contract_and_follow_up_through_the_cli(tmp_path):
     out = run(["ask", "Who signs the contract?", "--json"], tmp_path)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert {"question", "language", "phases", "covered", "answer", "citations", "next_activities",
-            "intent", "conversation_id"} <= set(data)
+    assert {"question", "language", "phases", "covered", "answer", "citations", "next_activities", "intent", "conversation_id"} <= set(data)
     assert data["covered"] is True and data["citations"] and data["intent"] == "who" and data["conversation_id"]
     assert {"source", "line_start", "line_end", "score", "section", "phases", "roles", "text", "kind"} <= set(data["citations"][0])
     for n in data["next_activities"]:
@@ -327,8 +350,10 @@ def test_unreadable_conversation_store_is_set_aside_and_the_answer_still_given(t
 
 def test_conversation_file_of_the_first_version_is_upgraded_and_continued(tmp_path, composer):
     first = ask(composer, "We have just signed the contract with the supplier. What should we be doing now?")
-    old = {"schema_version": 1, "turns": [{"at": "2026-11-01T10:00:00+00:00", "question": first.question,
-                                           "answer": first.model_dump(mode="json")}]}
+    old = {
+        "schema_version": 1,
+        "turns": [{"at": "2026-11-01T10:00:00+00:00", "question": first.question, "answer": first.model_dump(mode="json")}],
+    }
     (tmp_path / "chat.json").write_text(json.dumps(old), encoding="utf-8")
     data = json.loads(run(["ask", "-c", "And who is responsible for that?", "--json"], tmp_path).stdout)
     assert data["intent"] == "who" and data["activity"] == first.activity and data["conversation_id"] == "conversation-1"
@@ -341,17 +366,30 @@ def test_conversations_of_the_json_store_are_imported_and_the_latest_continued(t
     imported into the database once; `ask -c` continues its latest conversation."""
     first = ask(composer, "We have just signed the contract with the supplier. What should we be doing now?")
     other = ask(composer, "Who signs the contract?")
-    turn = lambda a: {"at": "2026-11-01T10:00:00+00:00", "question": a.question, "answer": a.model_dump(mode="json")}
-    old = {"schema_version": 2, "conversations": [{"id": "c-old", "started": "2026-11-01T09:00:00+00:00", "turns": [turn(other)]},
-                                                  {"id": "c-new", "started": "2026-11-01T10:00:00+00:00", "turns": [turn(first)]}]}
+
+    def turn(a):
+        return {"at": "2026-11-01T10:00:00+00:00", "question": a.question, "answer": a.model_dump(mode="json")}
+
+    old = {
+        "schema_version": 2,
+        "conversations": [
+            {"id": "c-old", "started": "2026-11-01T09:00:00+00:00", "turns": [turn(other)]},
+            {"id": "c-new", "started": "2026-11-01T10:00:00+00:00", "turns": [turn(first)]},
+        ],
+    }
     data_home = tmp_path / "data"
     (data_home / "guide-assistant").mkdir(parents=True)
     (data_home / "guide-assistant" / "conversation.json").write_text(json.dumps(old), encoding="utf-8")
     env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "s.db"), "XDG_DATA_HOME": str(data_home)}
     env.pop("GUIDE_ASSISTANT_CHAT", None)
-    for n in (1, 2):
-        out = subprocess.run([sys.executable, "-m", "guide_assistant", "ask", "-c", "And who is responsible for that?", "--json"],
-                             capture_output=True, text=True, cwd=ROOT, env=env)
+    for _n in (1, 2):
+        out = subprocess.run(
+            [sys.executable, "-m", "guide_assistant", "ask", "-c", "And who is responsible for that?", "--json"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
         assert out.returncode == 0, out.stderr
         assert json.loads(out.stdout)["conversation_id"] == "c-new"
     folder = data_home / "guide-assistant"
@@ -365,35 +403,42 @@ def test_a_conversation_that_cannot_be_saved_still_answers(tmp_path):
     env_dir.mkdir()
     chat = env_dir / "chat.json"
     chat.mkdir()  # a folder where the file should be: the save fails, the answer stands
-    out = subprocess.run([sys.executable, "-m", "guide_assistant", "ask", "Who signs the contract?"], capture_output=True,
-                         text=True, cwd=ROOT, env={**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "s.json"),
-                                                   "GUIDE_ASSISTANT_CHAT": str(chat)})
+    out = subprocess.run(
+        [sys.executable, "-m", "guide_assistant", "ask", "Who signs the contract?"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "s.json"), "GUIDE_ASSISTANT_CHAT": str(chat)},
+    )
     assert out.returncode == 0 and "tecknar avtal" in out.stdout and "could not be saved" in out.stderr
 
 
-@pytest.mark.parametrize("question,lang,intent", [
-    ("What should we do after the pilot?", "en", "phase"),
-    ("Vad gör vi efter piloten?", "sv", "phase"),
-    ("Hva gjør vi etter utprøvingen?", "no", "phase"),
-    ("Who is accountable for implementing the technology?", "en", "who"),
-    ("Vem är huvudansvarig för att implementera tekniken?", "sv", "who"),
-    ("Hvem har hovedansvaret for å implementere teknologien?", "no", "who"),
-    ("What are the deliverables when the procurement is prepared?", "en", "deliverables"),
-    ("Vilka leveranser ska finnas när upphandlingen är förberedd?", "sv", "deliverables"),
-    ("Hvilke leveranser skal være klare etter behovsfasen?", "no", "deliverables"),
-    ("Which decision closes the implementation phase?", "en", "decision"),
-    ("Vilket beslut avslutar piloteringen?", "sv", "decision"),
-    ("Hvilken beslutning tas etter planleggingsfasen?", "no", "decision"),
-    ("When should we do the baseline measurement?", "en", "when"),
-    ("När ska vi göra riskanalysen?", "sv", "when"),
-    ("Når bør vi lage opplæringsplanen?", "no", "when"),
-    ("How do we organise first-line support?", "en", "how"),
-    ("Hur ska vi organisera första linjens support?", "sv", "how"),
-    ("Hvordan bør vi involvere de ansatte i behovskartleggingen?", "no", "how"),
-    ("What is benefits realisation?", "en", "definition"),
-    ("Vad är en nollpunktsmätning?", "sv", "definition"),
-    ("Hva er en anskaffelsesstrategi?", "no", "definition"),
-])
+@pytest.mark.parametrize(
+    "question,lang,intent",
+    [
+        ("What should we do after the pilot?", "en", "phase"),
+        ("Vad gör vi efter piloten?", "sv", "phase"),
+        ("Hva gjør vi etter utprøvingen?", "no", "phase"),
+        ("Who is accountable for implementing the technology?", "en", "who"),
+        ("Vem är huvudansvarig för att implementera tekniken?", "sv", "who"),
+        ("Hvem har hovedansvaret for å implementere teknologien?", "no", "who"),
+        ("What are the deliverables when the procurement is prepared?", "en", "deliverables"),
+        ("Vilka leveranser ska finnas när upphandlingen är förberedd?", "sv", "deliverables"),
+        ("Hvilke leveranser skal være klare etter behovsfasen?", "no", "deliverables"),
+        ("Which decision closes the implementation phase?", "en", "decision"),
+        ("Vilket beslut avslutar piloteringen?", "sv", "decision"),
+        ("Hvilken beslutning tas etter planleggingsfasen?", "no", "decision"),
+        ("When should we do the baseline measurement?", "en", "when"),
+        ("När ska vi göra riskanalysen?", "sv", "when"),
+        ("Når bør vi lage opplæringsplanen?", "no", "when"),
+        ("How do we organise first-line support?", "en", "how"),
+        ("Hur ska vi organisera första linjens support?", "sv", "how"),
+        ("Hvordan bør vi involvere de ansatte i behovskartleggingen?", "no", "how"),
+        ("What is benefits realisation?", "en", "definition"),
+        ("Vad är en nollpunktsmätning?", "sv", "definition"),
+        ("Hva er en anskaffelsesstrategi?", "no", "definition"),
+    ],
+)
 def test_every_intent_in_every_language_gives_a_cited_answer(composer, kb, question, lang, intent):
     a = ask(composer, question)
     assert (a.language, a.intent, a.covered) == (lang, intent, True)

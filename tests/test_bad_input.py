@@ -15,8 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(tmp_path, *args: str, stdin: bytes | None = None):
     env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "s.json")}
-    out = subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, cwd=ROOT, env=env,
-                         input=stdin, timeout=120)
+    out = subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, cwd=ROOT, env=env, input=stdin, timeout=120)
     assert b"Traceback" not in out.stderr and b"Traceback" not in out.stdout, out.stderr.decode(errors="replace")
     return out
 
@@ -45,7 +44,7 @@ def test_invalid_utf8_on_stdin(tmp_path):
     out = run(tmp_path, "ask", "-", stdin=b"Vem \xff\xfe tecknar avtalet?")
     assert out.returncode == 2 and b"not UTF-8" in out.stderr
     out = run(tmp_path, "search", "--batch", "-", "--json", stdin=b'{"id": "a", "question": "\xff bad"}\n')
-    assert out.returncode == 2 and b"-:1: not UTF-8" in out.stderr or b":1: not UTF-8" in out.stderr
+    assert (out.returncode == 2 and b"-:1: not UTF-8" in out.stderr) or b":1: not UTF-8" in out.stderr
 
 
 def test_batch_line_that_is_not_a_question(tmp_path):
@@ -53,11 +52,14 @@ def test_batch_line_that_is_not_a_question(tmp_path):
     assert out.returncode == 2 and b":2: expected a JSON object" in out.stderr
 
 
-@pytest.mark.parametrize("question", [
-    "[bold]Vem[/bold] tecknar [link=file:///etc/passwd]avtalet[/link]?",
-    "'; DROP TABLE users; --",
-    "$(rm -rf /) `ls` && echo hi | cat /etc/passwd",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "[bold]Vem[/bold] tecknar [link=file:///etc/passwd]avtalet[/link]?",
+        "'; DROP TABLE users; --",
+        "$(rm -rf /) `ls` && echo hi | cat /etc/passwd",
+    ],
+)
 def test_markup_shell_and_sql_looking_questions_are_just_text(tmp_path, question):
     out = run(tmp_path, "ask", question, "--json")
     assert out.returncode == 0
@@ -69,9 +71,17 @@ def test_markup_shell_and_sql_looking_questions_are_just_text(tmp_path, question
     assert out.returncode == 0
 
 
-@pytest.mark.parametrize("args", [["ask", "anbud", "--phase", "nope"], ["search", "anbud", "--role", "nope"],
-                                  ["checklist", "--phase", "99"], ["next", "--phase", "nope"],
-                                  ["progress", "set-phase", "nope"], ["search", "anbud", "--mode", "fuzzy"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ask", "anbud", "--phase", "nope"],
+        ["search", "anbud", "--role", "nope"],
+        ["checklist", "--phase", "99"],
+        ["next", "--phase", "nope"],
+        ["progress", "set-phase", "nope"],
+        ["search", "anbud", "--mode", "fuzzy"],
+    ],
+)
 def test_unknown_values_list_the_valid_ones(tmp_path, args):
     out = run(tmp_path, *args)
     assert out.returncode == 2 and b"valid" in out.stderr

@@ -43,8 +43,19 @@ def _line(guide: Guide, needle: str) -> int:
 
 def test_words_broken_across_a_blank_line_are_joined(fardplan: Guide) -> None:
     text = fardplan.readable(1, len(fardplan.text.lines))
-    for word in ("anpassa", "kontinuitet", "anställda blir", "januari 2020", "spenderas", "stimulera",
-                 "kartläggning", "insiktsarbetet", "mellanmänsklig", "önskade effekterna", "omsorgsgivaren vill"):
+    for word in (
+        "anpassa",
+        "kontinuitet",
+        "anställda blir",
+        "januari 2020",
+        "spenderas",
+        "stimulera",
+        "kartläggning",
+        "insiktsarbetet",
+        "mellanmänsklig",
+        "önskade effekterna",
+        "omsorgsgivaren vill",
+    ):
         assert word in text, word
     for broken in ("an- passa", "an-\n\npassa", "kon-\n\ntinuitet", "anställ-\n\n", "anställ- då", "stimu-\n\nlera"):
         assert broken not in text, broken
@@ -78,8 +89,7 @@ def test_hyphen_before_blank_line_that_makes_no_word_stays(fardplan: Guide) -> N
 
 
 def test_every_guide_has_no_broken_words_left(kb: KnowledgeBase) -> None:
-    left = {gid: found for gid, g in kb.guides.items()
-            if (found := broken_words(quality.texts(g)[1], LANG[g.entry.language]))}
+    left = {gid: found for gid, g in kb.guides.items() if (found := broken_words(quality.texts(g)[1], LANG[g.entry.language]))}
     assert not left, f"words still broken at a hyphen: {left}"
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from guide_assistant import cli, cli_core, cli_fast
+from guide_assistant.interfaces.cli import commands as cli
+from guide_assistant.interfaces.cli import core as cli_core
+from guide_assistant.interfaces.cli import fast as cli_fast
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,13 +55,36 @@ PLAIN = [
 ]
 
 LEFT_TO_TYPER = [
-    ["--help"], ["ask", "--help"], ["search", "q", "--help"], ["ask"], ["ask", "--json"], ["ask", "q", "--format"],
-    ["ask", "--format", "-x", "q"], ["ask", "--format=", "q"], ["ask", "--json=1", "q"], ["ask", "--json", "--json", "q"],
-    ["ask", "--format", "md", "--format", "json", "q"], ["ask", "-cp", "tender", "q"], ["ask", "-ptender", "q"],
-    ["ask", "--phas", "tender", "q"], ["ask", "-5"], ["ask", "--lang", "sv", "q"], ["search"], ["search", "a", "b"],
-    ["search", "--batch", "questions.jsonl"], ["search", "q", "-k", "0"], ["search", "q", "-k", "201"],
-    ["search", "q", "-k", "five"], ["search", "q", "--top-k", "+5"], ["checklist"], ["next"],
-    ["--", "ask", "q"], ["--lang"], ["--lang", "", "ask", "q"], ["--unknown", "ask", "q"], ["ask", "--state", "", "q"],
+    ["--help"],
+    ["ask", "--help"],
+    ["search", "q", "--help"],
+    ["ask"],
+    ["ask", "--json"],
+    ["ask", "q", "--format"],
+    ["ask", "--format", "-x", "q"],
+    ["ask", "--format=", "q"],
+    ["ask", "--json=1", "q"],
+    ["ask", "--json", "--json", "q"],
+    ["ask", "--format", "md", "--format", "json", "q"],
+    ["ask", "-cp", "tender", "q"],
+    ["ask", "-ptender", "q"],
+    ["ask", "--phas", "tender", "q"],
+    ["ask", "-5"],
+    ["ask", "--lang", "sv", "q"],
+    ["search"],
+    ["search", "a", "b"],
+    ["search", "--batch", "questions.jsonl"],
+    ["search", "q", "-k", "0"],
+    ["search", "q", "-k", "201"],
+    ["search", "q", "-k", "five"],
+    ["search", "q", "--top-k", "+5"],
+    ["checklist"],
+    ["next"],
+    ["--", "ask", "q"],
+    ["--lang"],
+    ["--lang", "", "ask", "q"],
+    ["--unknown", "ask", "q"],
+    ["ask", "--state", "", "q"],
 ]
 
 
@@ -129,14 +154,22 @@ def test_an_unreadable_path_is_left_to_typer(tmp_path, monkeypatch):
 
 def test_a_plain_ask_does_not_import_typer(tmp_path):
     env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "s.db"), "GUIDE_ASSISTANT_CHAT": str(tmp_path / "c.db")}
-    code = ("import sys\n"
-            "sys.argv = ['guide-assistant', 'ask', '--json', 'Who signs the contract?']\n"
-            "from guide_assistant.process import main\n"
-            "try:\n    main()\n"
-            "finally:\n    print('typer imported' if 'typer' in sys.modules else 'no typer', file=sys.stderr)\n")
+    code = (
+        "import sys\n"
+        "sys.argv = ['guide-assistant', 'ask', '--json', 'Who signs the contract?']\n"
+        "from guide_assistant.interfaces.process import main\n"
+        "try:\n    main()\n"
+        "finally:\n    print('typer imported' if 'typer' in sys.modules else 'no typer', file=sys.stderr)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert out.returncode == 0 and '"intent"' in out.stdout, out.stderr
     assert out.stderr.strip().endswith("no typer")
-    out = subprocess.run([sys.executable, "-c", code.replace("'ask', '--json'", "'ask', '--help'")], capture_output=True,
-                         text=True, cwd=ROOT, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code.replace("'ask', '--json'", "'ask', '--help'")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0 and "--continue" in out.stdout and out.stderr.strip().endswith("typer imported")

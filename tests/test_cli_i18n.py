@@ -23,16 +23,24 @@ from pathlib import Path
 import pytest
 import typer
 
-from guide_assistant.cli import app
-from guide_assistant.i18n import gettext
-from guide_assistant.terminal import plain_text
+from guide_assistant.common.i18n import gettext
+from guide_assistant.interfaces.cli.commands import app
+from guide_assistant.interfaces.cli.terminal import plain_text
 
 ROOT = Path(__file__).resolve().parents[1]
 EXE = Path(sys.executable).with_name("guide-assistant")
 COMMAND = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "guide_assistant"]
 # environment variables that change what the command prints; each test sets its own
-OUTPUT_ENV = ("GUIDE_ASSISTANT_LANG", "GUIDE_ASSISTANT_PROJECT", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "COLUMNS",
-              "LC_ALL", "LC_MESSAGES")
+OUTPUT_ENV = (
+    "GUIDE_ASSISTANT_LANG",
+    "GUIDE_ASSISTANT_PROJECT",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "TTY_COMPATIBLE",
+    "COLUMNS",
+    "LC_ALL",
+    "LC_MESSAGES",
+)
 # a colour in an SGR escape sequence: foreground/background, 8/16/256/true colour
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
 COLOUR_CODES = {*range(30, 39), *range(40, 49), *range(90, 98), *range(100, 108)}
@@ -45,11 +53,14 @@ def cli(tmp_path):
 
     def run(*args: str, env: dict[str, str] | None = None, module: bool = False, stdin: str | None = None):
         base = {k: v for k, v in os.environ.items() if k not in OUTPUT_ENV}
-        base |= {"GUIDE_ASSISTANT_STATE": str(tmp_path / "state.sqlite3"), "GUIDE_ASSISTANT_CHAT": str(tmp_path / "chat.json"),
-                 "GUIDE_ASSISTANT_SETTINGS": str(tmp_path / "settings.json"), "LANG": "C.UTF-8"}
+        base |= {
+            "GUIDE_ASSISTANT_STATE": str(tmp_path / "state.sqlite3"),
+            "GUIDE_ASSISTANT_CHAT": str(tmp_path / "chat.json"),
+            "GUIDE_ASSISTANT_SETTINGS": str(tmp_path / "settings.json"),
+            "LANG": "C.UTF-8",
+        }
         command = [sys.executable, "-m", "guide_assistant"] if module else COMMAND
-        out = subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT, env=base | (env or {}),
-                             input=stdin, timeout=300)
+        out = subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT, env=base | (env or {}), input=stdin, timeout=300)
         assert "Traceback" not in out.stderr, out.stderr
         return out
 
@@ -95,8 +106,9 @@ def test_language_from_the_environment_and_the_option(cli, kb):
     assert out.returncode == 0 and f"== {no} (tender) ==" in out.stdout  # else the locale
 
 
-@pytest.mark.parametrize("args,env", [(["--lang", "de", "checklist"], {}), (["checklist"], {"GUIDE_ASSISTANT_LANG": "de"}),
-                                      (["--lang", "xx", "--help"], {})])
+@pytest.mark.parametrize(
+    "args,env", [(["--lang", "de", "checklist"], {}), (["checklist"], {"GUIDE_ASSISTANT_LANG": "de"}), (["--lang", "xx", "--help"], {})]
+)
 def test_an_unknown_language_is_refused_listing_the_valid_ones(cli, args, env):
     out = cli(*args, env=env)
     if "--help" in args:  # help is shown before the options are checked; it is in English
@@ -150,7 +162,9 @@ def test_messages_go_through_the_catalog(cli, lang):
     assert message != "error: the question is empty", "not translated yet"
     assert out.returncode == 2 and out.stderr.strip() == message
     out = cli("--lang", lang, "checklist", "--format", "xlsx")
-    assert out.returncode == 2 and out.stderr.strip() == gettext(lang, "error: --format {fmt} writes a file: give --output FILE").format(fmt="xlsx")
+    assert out.returncode == 2 and out.stderr.strip() == gettext(lang, "error: --format {fmt} writes a file: give --output FILE").format(
+        fmt="xlsx"
+    )
 
 
 # --- a terminal or a pipe ----------------------------------------------------------------------------------------
@@ -173,8 +187,7 @@ def test_ask_piped_is_plain_markdown_as_before(cli):
 
 
 def _colours(text: str) -> list[str]:
-    return [m.group(0) for m in SGR.finditer(text)
-            if any(p.isdigit() and int(p) in COLOUR_CODES for p in m.group(1).split(";"))]
+    return [m.group(0) for m in SGR.finditer(text) if any(p.isdigit() and int(p) in COLOUR_CODES for p in m.group(1).split(";"))]
 
 
 def test_ask_at_a_terminal_is_rendered_and_no_color_is_honoured(cli):
@@ -285,7 +298,7 @@ def test_next_and_progress_show_in_norwegian(cli, kb):
             assert i["title_original"] in out.stdout
     shown = cli("--lang", "no", "progress", "show")
     assert shown.returncode == 0
-    assert all(getattr(p.name, "no") in shown.stdout for p in kb.phases.phases)
+    assert all(p.name.no in shown.stdout for p in kb.phases.phases)
     tender = next(p for p in kb.phases.phases if p.id == "tender")
     assert f"tender ({tender.name.no})" in shown.stdout
     english = cli("progress", "show").stdout

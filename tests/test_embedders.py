@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant.config import find_paths
+from guide_assistant.common.config import find_paths
 from guide_assistant.indexing.build import build_index, index_status
 from guide_assistant.indexing.embedders import EmbedderError, load_embedder
 from guide_assistant.retrieval.search import EmbedderMismatch, SearchEngine
@@ -40,9 +39,11 @@ def test_missing_model_directory_is_a_clear_error(tmp_path):
 
 
 def test_torch_is_not_imported_by_the_default_path():
-    code = ("import sys; from guide_assistant.retrieval.search import SearchEngine; "
-            "from guide_assistant.config import find_paths; SearchEngine(find_paths()).search('anbud', 3); "
-            "print('torch' in sys.modules)")
+    code = (
+        "import sys; from guide_assistant.retrieval.search import SearchEngine; "
+        "from guide_assistant.common.config import find_paths; SearchEngine(find_paths()).search('anbud', 3); "
+        "print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "False", out.stderr
 

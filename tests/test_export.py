@@ -10,13 +10,14 @@ import openpyxl
 import pytest
 from docx import Document
 
-from guide_assistant.guidance.answer import Answer
-from guide_assistant.guidance.checklist import DRAFT_MARK, ActivityOut, checklist, review_mark
-from guide_assistant.guidance.conversation import Conversation, Turn
-from guide_assistant.guidance.export import conversation_docx, sheet_title, write_docx, write_xlsx
-from guide_assistant.i18n import gettext
+from guide_assistant.answers.composer import Answer
+from guide_assistant.checklist.rows import DRAFT_MARK, ActivityOut, checklist, review_mark
+from guide_assistant.common.i18n import gettext
+from guide_assistant.exports.docx import conversation_docx, write_docx
+from guide_assistant.exports.xlsx import sheet_title, write_xlsx
 from guide_assistant.kb.load import KnowledgeBase
 from guide_assistant.retrieval.search import Hit
+from guide_assistant.stores.conversations import Conversation, Turn
 
 LETTERS = {"accountable": "H", "responsible": "U", "consulted": "K", "informed": "I"}
 CASES = {
@@ -103,9 +104,9 @@ def test_xlsx(kb: KnowledgeBase, case, tmp_path: Path):
         header = [c.value for c in ws[1]]
         present = {r for a in acts for k in LETTERS for r in getattr(a.roles, k)}
         n_roles = len(header) - 8
-        role_cols = header[3:3 + n_roles]
+        role_cols = header[3 : 3 + n_roles]
         assert header[:3] == [g("Activity"), g("Kind"), g("Step")]
-        assert header[3 + n_roles:] == [g("Done"), g("Note"), g("Review"), g("Source"), g("Lines")]
+        assert header[3 + n_roles :] == [g("Done"), g("Note"), g("Review"), g("Source"), g("Lines")]
         assert sorted(role_cols) == sorted(role_names[r] for r in present)
         if roles:
             assert role_cols[0] == role_names[roles[0]]  # the reader's role first
@@ -120,17 +121,52 @@ def test_xlsx(kb: KnowledgeBase, case, tmp_path: Path):
             letters = tuple(_letters(a, rid) for rid in sorted(present, key=lambda r: role_cols.index(role_names[r])))
             tail = (_guide(kb, a.source, lang),)
             for s in a.steps:
-                expected.append((_title(a, lang), kinds["step"], _text(s, lang), *letters, "x" if s.done else "", "", _review(s, s.done, lang),
-                                 *tail, f"{s.line_start}–{s.line_end}"))
+                expected.append(
+                    (
+                        _title(a, lang),
+                        kinds["step"],
+                        _text(s, lang),
+                        *letters,
+                        "x" if s.done else "",
+                        "",
+                        _review(s, s.done, lang),
+                        *tail,
+                        f"{s.line_start}–{s.line_end}",
+                    )
+                )
             for d in a.deliverables:
-                expected.append((_title(a, lang), kinds["deliverable"], _text(d, lang), *letters, "", "", _review(d, lang=lang),
-                                 *tail, f"{d.line_start}–{d.line_end}"))
+                expected.append(
+                    (
+                        _title(a, lang),
+                        kinds["deliverable"],
+                        _text(d, lang),
+                        *letters,
+                        "",
+                        "",
+                        _review(d, lang=lang),
+                        *tail,
+                        f"{d.line_start}–{d.line_end}",
+                    )
+                )
             if a.decision:
                 d = a.decision
-                expected.append((_title(a, lang), kinds["decision"], _text(d, lang), *letters, "", "", "",
-                                 *tail, f"{d.line_start}–{d.line_end}"))
-                expected += [(_title(a, lang), kinds["question"], _text(q, lang), *letters, "", "", _review(q, lang=lang),
-                              *tail, f"{q.line_start}–{q.line_end}") for q in d.questions]
+                expected.append(
+                    (_title(a, lang), kinds["decision"], _text(d, lang), *letters, "", "", "", *tail, f"{d.line_start}–{d.line_end}")
+                )
+                expected += [
+                    (
+                        _title(a, lang),
+                        kinds["question"],
+                        _text(q, lang),
+                        *letters,
+                        "",
+                        "",
+                        _review(q, lang=lang),
+                        *tail,
+                        f"{q.line_start}–{q.line_end}",
+                    )
+                    for q in d.questions
+                ]
         assert table == expected
         assert any(r[col[g("Done")]] == "x" for r in table) == (phase in (rows[0].phase, rows[-1].phase))
         if roles:  # every row of a role-filtered export is one the role has a letter in
@@ -159,7 +195,7 @@ def test_docx(kb: KnowledgeBase, case, tmp_path: Path):
     role_names = {r.id: getattr(r.name, lang) for r in kb.roles.roles}
     starts = [i for i, s in enumerate(styles) if s == "Heading 2"] + [len(paras)]
     for a, lo, hi in zip(rows, starts, starts[1:]):
-        block = texts[lo + 1:hi]
+        block = texts[lo + 1 : hi]
         guide = _guide(kb, a.source, lang)
         for s in a.steps:
             box = "☒ " if s.done else "☐ "
@@ -174,8 +210,7 @@ def test_docx(kb: KnowledgeBase, case, tmp_path: Path):
         for k, letter in LETTERS.items():
             ids = getattr(a.roles, k)
             if ids:
-                assert any(f"{letter} {gettext(lang, k.capitalize())}: " + ", ".join(role_names[r] for r in ids) in t
-                           for t in block)
+                assert any(f"{letter} {gettext(lang, k.capitalize())}: " + ", ".join(role_names[r] for r in ids) in t for t in block)
     if roles:
         assert texts[1] == f"{gettext(lang, 'Role')}: " + ", ".join(role_names[r] for r in roles)
 
@@ -195,21 +230,33 @@ def test_empty_checklist_is_a_valid_workbook(kb: KnowledgeBase, tmp_path: Path):
 
 
 def _conversation() -> Conversation:
-    hit = Hit(source="veien-til-velferdsteknologi.txt", line_start=119, line_end=121, score=0.9, section="Avklare behov",
-              phases=["needs"], roles=[], text="Utpek én prosjekteier.")
-    md = ("**What the guides say**\n"
-          "- Appoint a **project owner** [1]\n"
-          "- Use the _needs_ template, see `kb add` \\*not bold\\* [1]\n"
-          "  HUKI: accountable (H): Project owner\n"
-          "\n"
-          "A plain paragraph with snake\\_case.\n"
-          "\n"
-          "**Sources**\n"
-          "- [1] Veien til velferdsteknologi — Avklare behov, lines 119–121")
-    answer = Answer(question="Who owns the project?", language="en", phases=["needs"], covered=True, answer=md,
-                    citations=[hit], next_activities=[])
-    return Conversation(id="c1", started="2024-01-01T00:00:00+00:00",
-                        turns=[Turn(at="2024-01-01T00:00:00+00:00", question=answer.question, answer=answer)])
+    hit = Hit(
+        source="veien-til-velferdsteknologi.txt",
+        line_start=119,
+        line_end=121,
+        score=0.9,
+        section="Avklare behov",
+        phases=["needs"],
+        roles=[],
+        text="Utpek én prosjekteier.",
+    )
+    md = (
+        "**What the guides say**\n"
+        "- Appoint a **project owner** [1]\n"
+        "- Use the _needs_ template, see `kb add` \\*not bold\\* [1]\n"
+        "  HUKI: accountable (H): Project owner\n"
+        "\n"
+        "A plain paragraph with snake\\_case.\n"
+        "\n"
+        "**Sources**\n"
+        "- [1] Veien til velferdsteknologi — Avklare behov, lines 119–121"
+    )
+    answer = Answer(
+        question="Who owns the project?", language="en", phases=["needs"], covered=True, answer=md, citations=[hit], next_activities=[]
+    )
+    return Conversation(
+        id="c1", started="2024-01-01T00:00:00+00:00", turns=[Turn(at="2024-01-01T00:00:00+00:00", question=answer.question, answer=answer)]
+    )
 
 
 def test_conversation_docx(tmp_path: Path):
@@ -218,7 +265,7 @@ def test_conversation_docx(tmp_path: Path):
     doc = Document(str(path))
     paras = [(p.text, p.style.name, p) for p in doc.paragraphs]
     assert paras[0][:2] == (gettext("en", "Conversation"), "Title")
-    assert ("Who owns the project?", "Heading 2") == paras[1][:2]
+    assert paras[1][:2] == ("Who owns the project?", "Heading 2")
     texts = [t for t, _, _ in paras]
     assert "What the guides say" in texts
     assert "Appoint a project owner [1]" in texts
@@ -243,9 +290,21 @@ def test_libreoffice_opens_the_exports(kb: KnowledgeBase, tmp_path: Path):
     conversation_docx(_conversation(), tmp_path / "chat.docx", "en")
     out = tmp_path / "out"
     for name, fmt in (("checklist.xlsx", "csv"), ("checklist.docx", "pdf"), ("chat.docx", "pdf")):
-        subprocess.run([shutil.which("soffice"), "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo'}",
-                        "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76" if fmt == "csv" else fmt, "--outdir", str(out), str(tmp_path / name)],
-                       check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [
+                shutil.which("soffice"),
+                "--headless",
+                f"-env:UserInstallation=file://{tmp_path / 'lo'}",
+                "--convert-to",
+                "csv:Text - txt - csv (StarCalc):44,34,76" if fmt == "csv" else fmt,
+                "--outdir",
+                str(out),
+                str(tmp_path / name),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
         converted = out / f"{Path(name).stem}.{fmt}"
         assert converted.exists() and converted.stat().st_size > 0
     csv = (out / "checklist.csv").read_text(encoding="utf-8")

@@ -100,7 +100,7 @@ def test_read_only_index_folder(project):
 def test_a_rewritten_file_keeps_its_permissions(tmp_path):
     """Knowledge files a team shares stay readable when `kb update` or `kb add` rewrites
     them, and a new file (an export, the saved function words) is made as `open` makes one."""
-    from guide_assistant.fsutil import atomic_write_text
+    from guide_assistant.common.fsutil import atomic_write_text
 
     shared = tmp_path / "activities.yaml"
     shared.write_text("old\n", encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from guide_assistant.i18n import LOCALE_DIR, UnknownLanguage, resolve_language
+from guide_assistant.common.i18n import LOCALE_DIR, UnknownLanguage, resolve_language
 
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 

@@ -15,8 +15,7 @@ import pytest
 from filelock import FileLock
 from typer.testing import CliRunner
 
-from guide_assistant.cli import app
-from guide_assistant.config import find_paths
+from guide_assistant.common.config import find_paths
 from guide_assistant.indexing.build import build_index, index_status
 from guide_assistant.indexing.store import IndexCorrupt, current_dir, read_manifest
 from guide_assistant.retrieval.search import SearchEngine
@@ -79,8 +78,9 @@ def test_build_killed_halfway_leaves_old_index_answering(project):
     paths = find_paths(project)
     before = read_manifest(current_dir(paths.index))
     env = {**os.environ, "GUIDE_ASSISTANT_HOME": str(project)}
-    proc = subprocess.Popen([sys.executable, "-m", "guide_assistant", "index", "build", "--full"],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "guide_assistant", "index", "build", "--full"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env
+    )
     seen = b""
     deadline = time.time() + 120
     while b"embedding" not in seen and time.time() < deadline:
@@ -148,21 +148,31 @@ def test_saved_bm25_scores_are_those_bm25s_computes_now():
 
     from guide_assistant.indexing.lexical_index import ITEMS_PREFIX, PASSAGES_PREFIX, item_tokens, passage_tokens
     from guide_assistant.kb.load import load_knowledge
-    from guide_assistant.retrieval.lexical import query_tokens
+    from guide_assistant.kb.tokens import query_tokens
 
     paths = find_paths(ROOT)
     engine = SearchEngine(paths)
     kb = load_knowledge(paths)
     titles = {gid: g.entry.title for gid, g in kb.guides.items()}
-    questions = ["Who signs the contract?", "Vad ska upphandlingsstrategin innehålla?", "Hva er en nullpunktsmåling?",
-                 "standstill period after the award decision", "tj@nster &r I6sning", "zzzz"]
+    questions = [
+        "Who signs the contract?",
+        "Vad ska upphandlingsstrategin innehålla?",
+        "Hva er en nullpunktsmåling?",
+        "standstill period after the award decision",
+        "tj@nster &r I6sning",
+        "zzzz",
+    ]
     folder = current_dir(paths.index)
-    for saved, tokens, prefix in ((engine.lexical, passage_tokens(engine.passages, titles), PASSAGES_PREFIX),
-                                  (engine.item_lexical, item_tokens(engine.items), ITEMS_PREFIX)):
+    for saved, tokens, prefix in (
+        (engine.lexical, passage_tokens(engine.passages, titles), PASSAGES_PREFIX),
+        (engine.item_lexical, item_tokens(engine.items), ITEMS_PREFIX),
+    ):
         now = bm25s.BM25()
         now.index(tokens, show_progress=False)
-        names = {f"{kind}_name": f"{prefix}.{kind}.{'csc.index.npy' if kind in ('data', 'indices', 'indptr') else 'index.json'}"
-                 for kind in ("data", "indices", "indptr", "vocab", "params")}
+        names = {
+            f"{kind}_name": f"{prefix}.{kind}.{'csc.index.npy' if kind in ('data', 'indices', 'indptr') else 'index.json'}"
+            for kind in ("data", "indices", "indptr", "vocab", "params")
+        }
         read = bm25s.BM25.load(folder, **names)
         assert saved.vocab == set(now.vocab_dict) == set(read.vocab_dict)
         for q in questions:
@@ -180,7 +190,7 @@ def test_missing_derived_file_makes_the_index_stale_and_a_build_restores_it(proj
     (project / "index" / "current" / "bm25-items.vocab.index.json").unlink()
     st = index_status(paths)
     assert not st.fresh and any("knowledge.json" in r and "bm25-items.vocab.index.json" in r for r in st.reasons), st.reasons
-    with pytest.raises(IndexCorrupt, match="bm25-items.vocab.index.json is missing"):
+    with pytest.raises(IndexCorrupt, match=r"bm25-items\.vocab\.index\.json is missing"):
         SearchEngine(paths)
     result = build_index(paths, progress=False)
     assert not result.unchanged and result.embedded == 0
@@ -198,7 +208,7 @@ def test_damaged_bm25_file_is_detected_by_checksum(project):
 def test_bm25_saved_by_other_code_is_built_again_at_start(project, monkeypatch):
     """An index whose BM25 files another version of the tokeniser made (or made under
     other guide titles) is stale, and a start indexes the passages itself, as before."""
-    from guide_assistant.retrieval.bm25 import LexicalIndex
+    from guide_assistant.indexing.bm25 import LexicalIndex
 
     paths = find_paths(project)
     saved = SearchEngine(paths)

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from guide_assistant.cli import app
-from guide_assistant.config import find_paths
+from guide_assistant.common.config import find_paths
+from guide_assistant.interfaces.cli.commands import app
 from guide_assistant.kb import fidelity, ingest
 from guide_assistant.kb.load import load_knowledge
 
@@ -106,8 +106,10 @@ def make_pdf(path: Path) -> None:
         pdf.ln(3)
 
     heading("Velferdsteknologi i sykehjem", 20)
-    para("Kommunen skal anskaffe sensorteknologi for nattilsyn i sykehjemmene. Veilederen beskriver hvordan "
-         "prosjektet planlegges og gjennomføres sammen med de ansatte.")
+    para(
+        "Kommunen skal anskaffe sensorteknologi for nattilsyn i sykehjemmene. Veilederen beskriver hvordan "
+        "prosjektet planlegges og gjennomføres sammen med de ansatte."
+    )
     heading("Planlegge prosjektet", 15)
     para("Prosjektgruppen lager en prosjektplan og et prosjektmandat før arbeidet starter. " + SENTENCES["sykehjem"])
     pdf.multi_cell(0, 6, "- Etabler en styringsgruppe med ledere fra sykehjemmene.", new_x="LMARGIN", new_y="NEXT")
@@ -134,14 +136,12 @@ def make_scanned_pdf(path: Path) -> None:
 
 
 def tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def cli(project: Path, *args: str):
     """The command line, in this process (the models and caches load once for the module)."""
-    out = runner.invoke(app, list(args), env={"GUIDE_ASSISTANT_HOME": str(project),
-                                              "GUIDE_ASSISTANT_STATE": str(project / "state.json")})
+    out = runner.invoke(app, list(args), env={"GUIDE_ASSISTANT_HOME": str(project), "GUIDE_ASSISTANT_STATE": str(project / "state.json")})
     assert out.exception is None or isinstance(out.exception, SystemExit), repr(out.exception)
     return out
 
@@ -174,8 +174,12 @@ def added(tmp_path_factory, files) -> Path:
 
 def test_added_files_and_registry(added, files):
     kb = load_knowledge(find_paths(added))
-    for sid, ext, lang in (("trygghetslarm", ".docx", "sv"), ("sykehjem", ".pdf", "nb"),
-                           ("nattillsyn", ".html", "sv"), ("matrobot", ".md", "sv")):
+    for sid, ext, lang in (
+        ("trygghetslarm", ".docx", "sv"),
+        ("sykehjem", ".pdf", "nb"),
+        ("nattillsyn", ".html", "sv"),
+        ("matrobot", ".md", "sv"),
+    ):
         g = kb.guides[sid]
         e = g.entry
         assert e.parser == "generic" and e.language == lang and e.ocr is False and e.publisher == "unknown"
@@ -202,8 +206,19 @@ def test_html_keeps_the_main_text_only(added):
     text = (added / "knowledge" / "sources" / "nattillsyn.txt").read_text(encoding="utf-8")
     assert text.startswith("# Digital nattillsyn\n")
     assert "## Upphandla tjänsten" in text and "- Ställ krav på kryptering av bildströmmen." in text
-    for furniture in ("INJECTED", "script", "Startsida", "Om webbplatsen", "Omsorg", "kakor", "logga",
-                      "Relaterade", "Sidfot", "Kontakta", "color"):
+    for furniture in (
+        "INJECTED",
+        "script",
+        "Startsida",
+        "Om webbplatsen",
+        "Omsorg",
+        "kakor",
+        "logga",
+        "Relaterade",
+        "Sidfot",
+        "Kontakta",
+        "color",
+    ):
         assert furniture not in text, furniture
     lines = text.split("\n")
     assert all(not l.startswith(("<", "&")) for l in lines)
@@ -222,8 +237,9 @@ def test_docx_and_pdf_structure(added):
 def test_search_and_ask_find_and_cite_the_new_guides(added):
     kb = load_knowledge(find_paths(added))
     batch = added / "questions.jsonl"
-    batch.write_text("".join(json.dumps({"id": sid, "question": s}, ensure_ascii=False) + "\n"
-                             for sid, s in SENTENCES.items()), encoding="utf-8")
+    batch.write_text(
+        "".join(json.dumps({"id": sid, "question": s}, ensure_ascii=False) + "\n" for sid, s in SENTENCES.items()), encoding="utf-8"
+    )
     out = cli(added, "search", "--batch", str(batch), "-k", "3")
     assert out.exit_code == 0, out.output
     for row in map(json.loads, out.stdout.splitlines()):
@@ -256,11 +272,16 @@ def test_draft_validate_and_checklist(added):
     acts = {a.id: a for g, a in kb.activities if g.entry.id in SENTENCES}
     prep = acts["trygghetslarm-forbereda-upphandlingen"]
     assert prep.review == "draft" and prep.phase == "prepare"
-    assert [s.original for s in prep.steps] == ["Inventera alla analoga larm hos brukarna.",
-                                                "Beskriv larmkedjan från knapptryck till larmcentral."]
+    assert [s.original for s in prep.steps] == [
+        "Inventera alla analoga larm hos brukarna.",
+        "Beskriv larmkedjan från knapptryck till larmcentral.",
+    ]
     assert [d.original for d in prep.deliverables] == ["Kravspecifikationen ska innehålla svarstider för larmcentralen."]
-    assert all(i.review == "draft" and i.text == i.original for a in acts.values()
-               for i in [*a.steps, *a.deliverables, *([a.summary] if a.summary else [])])
+    assert all(
+        i.review == "draft" and i.text == i.original
+        for a in acts.values()
+        for i in [*a.steps, *a.deliverables, *([a.summary] if a.summary else [])]
+    )
     assert [d.original for d in acts["matrobot-utvardera"].deliverables] == ["En rapport om hur många måltider som missades."]
     assert acts["sykehjem-planlegge-prosjektet"].phase == "plan"
     out = cli(added, "checklist", "--phase", "prepare")
@@ -294,22 +315,28 @@ def test_scanned_pdf_without_ocr_names_the_packages(project, files):
     assert "no text layer" in msg and ingest.OCR_PACKAGES in msg and "skannad.pdf" in msg
 
 
-@pytest.mark.parametrize("name,data", [
-    ("tabell.xlsx", b"PK\x03\x04 a spreadsheet"),
-    ("bild.png", b"\x89PNG\r\n\x1a\n rest of an image"),
-])
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("tabell.xlsx", b"PK\x03\x04 a spreadsheet"),
+        ("bild.png", b"\x89PNG\r\n\x1a\n rest of an image"),
+    ],
+)
 def test_unsupported_files_are_refused(project, tmp_path, name, data):
     (tmp_path / name).write_bytes(data)
     msg = refused(project, str(tmp_path / name))
     assert "unsupported file type" in msg and ".docx" in msg
 
 
-@pytest.mark.parametrize("name,data,says", [
-    ("trasig.pdf", b"%PDF-1.7\n this is not really a PDF \x00\x01", "cannot read trasig.pdf as a PDF"),
-    ("trasig.docx", b"not a zip archive", "cannot read trasig.docx as a Word document"),
-    ("binar.txt", b"\x00\x01\x02\xff\xfe binary", "not a text file"),
-    ("tom.md", b"  \n\n", "empty"),
-])
+@pytest.mark.parametrize(
+    "name,data,says",
+    [
+        ("trasig.pdf", b"%PDF-1.7\n this is not really a PDF \x00\x01", "cannot read trasig.pdf as a PDF"),
+        ("trasig.docx", b"not a zip archive", "cannot read trasig.docx as a Word document"),
+        ("binar.txt", b"\x00\x01\x02\xff\xfe binary", "not a text file"),
+        ("tom.md", b"  \n\n", "empty"),
+    ],
+)
 def test_unreadable_files_are_refused(project, tmp_path, name, data, says):
     (tmp_path / name).write_bytes(data)
     assert says in refused(project, str(tmp_path / name))
@@ -333,9 +360,14 @@ def test_file_without_read_permission_is_refused(project, tmp_path):
     locked.chmod(0)
     before = tree(project / "knowledge")
     env = {**os.environ, "GUIDE_ASSISTANT_HOME": str(project)}
-    out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
-                          "guide_assistant", "kb", "add", str(locked)], capture_output=True, text=True, env=env,
-                         cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "guide_assistant", "kb", "add", str(locked)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert out.returncode == 1 and "cannot read" in out.stderr, out.stderr
     assert tree(project / "knowledge") == before
 
@@ -347,7 +379,9 @@ def test_a_failure_after_writing_takes_everything_back(project, files, monkeypat
     def broken(paths, check_fidelity=True):
         return None, [KnowledgeProblem("knowledge/phases.yaml", 1, "simulated problem")]
 
-    monkeypatch.setattr(ingest, "check_knowledge", broken)
+    from guide_assistant.kb.ingest import add
+
+    monkeypatch.setattr(add, "check_knowledge", broken)
     before = tree(project / "knowledge")
     out = cli(project, "kb", "add", str(files / "matrobot.md"))
     assert out.exit_code == 1 and "simulated problem" in out.output

@@ -11,8 +11,13 @@ from guide_assistant.kb import fidelity
 from guide_assistant.kb.lookup import resolve_role
 from guide_assistant.kb.textnorm import fold
 
-LETTERS = {"Huvudansvarig": "accountable", "Utförare": "responsible", "Utför": "responsible",
-           "Konsulteras": "consulted", "Informeras": "informed"}
+LETTERS = {
+    "Huvudansvarig": "accountable",
+    "Utförare": "responsible",
+    "Utför": "responsible",
+    "Konsulteras": "consulted",
+    "Informeras": "informed",
+}
 
 
 def test_every_skr_huki_list_is_on_its_activity(kb):
@@ -52,8 +57,7 @@ def _covered(kb, guide_id, start, end, attr):
 def _raw_headings(guide, word: str) -> list[int]:
     """Line numbers whose cleaned text holds a part heading such as 'Leveranser' (found in the
     raw text, not through the parser, so a missed heading cannot hide a missing item)."""
-    return [n for n, line in enumerate(guide.text.lines, 1)
-            if re.search(rf"\b{word}\b", guide.cleaner.clean_line(line)[0])]
+    return [n for n, line in enumerate(guide.text.lines, 1) if re.search(rf"\b{word}\b", guide.cleaner.clean_line(line)[0])]
 
 
 def test_every_veien_leveranser_list_is_on_its_phase(kb):
@@ -65,7 +69,7 @@ def test_every_veien_leveranser_list_is_on_its_phase(kb):
         hits = _covered(kb, "veien", n, n + 25, "deliverables")
         assert hits, f"Leveranser at line {n} is on no activity"
         # and the activity they are on is a phase activity that spans the heading
-        assert any(a.lines.start <= n <= a.lines.end and not a.tracks or a.phase == "tender" for a, _ in hits), n
+        assert any((a.lines.start <= n <= a.lines.end and not a.tracks) or a.phase == "tender" for a, _ in hits), n
 
 
 def test_every_veien_beslutning_is_a_decision_on_its_phase(kb):
@@ -86,22 +90,79 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z]", "", fold(text))
 
 
-@pytest.mark.parametrize("guide_id,titles", [
-    ("kvickguide", ["Projektdirektiv", "Avgränsning", "Intressentkartläggning", "Intervjuer", "Förankring", "Budget",
-                    "Vision", "Projektplan", "Befintliga system och teknik", "Behovsanalys", "Fokusgrupper",
-                    "Marknadsanalys", "Pilot", "Sammanställning", "Beskriv nuläge", "Beskriv målbild", "Riskanalys",
-                    "Krav och kriterier", "Ersättningsmodell", "Avtalsvillkor", "Upphandlingsdokument", "Annonsering",
-                    "Frågor och svar", "Utvärdering", "Förhandling", "Underrättelse", "Avtalsdiskussion",
-                    "Avtalsskrivning", "Acceptanstester", "Testperiod", "Förändringsledning och förankring",
-                    "Utbildning och utbildningsmaterial", "Support", "Supportmöten", "Verksamhetsmöten",
-                    "Avtalsförvaltningsmöten"]),
-    ("genomfora", ["Genomföra upphandlingar", "Nyttoplanering", "Implementera ny lösning",
-                   "Överlämna till ordinarie verksamhet", "Utvärdera och sammanfatta resultaten",
-                   "Planera uppföljning i drift", "Ge ansvaret till linjen"]),
-    ("skr", ["Planera", "Kartlägga och analysera", "Upphandla", "Implementera avtal", "Implementera teknik för IoT-tjänst",
-             "Använda IoT-tjänst", "Förvalta, underhålla och drifta IoT-tjänst", "Följa upp och förvalta avtal",
-             "Följa upp IoT-tjänst", "Avveckla"]),
-])
+@pytest.mark.parametrize(
+    "guide_id,titles",
+    [
+        (
+            "kvickguide",
+            [
+                "Projektdirektiv",
+                "Avgränsning",
+                "Intressentkartläggning",
+                "Intervjuer",
+                "Förankring",
+                "Budget",
+                "Vision",
+                "Projektplan",
+                "Befintliga system och teknik",
+                "Behovsanalys",
+                "Fokusgrupper",
+                "Marknadsanalys",
+                "Pilot",
+                "Sammanställning",
+                "Beskriv nuläge",
+                "Beskriv målbild",
+                "Riskanalys",
+                "Krav och kriterier",
+                "Ersättningsmodell",
+                "Avtalsvillkor",
+                "Upphandlingsdokument",
+                "Annonsering",
+                "Frågor och svar",
+                "Utvärdering",
+                "Förhandling",
+                "Underrättelse",
+                "Avtalsdiskussion",
+                "Avtalsskrivning",
+                "Acceptanstester",
+                "Testperiod",
+                "Förändringsledning och förankring",
+                "Utbildning och utbildningsmaterial",
+                "Support",
+                "Supportmöten",
+                "Verksamhetsmöten",
+                "Avtalsförvaltningsmöten",
+            ],
+        ),
+        (
+            "genomfora",
+            [
+                "Genomföra upphandlingar",
+                "Nyttoplanering",
+                "Implementera ny lösning",
+                "Överlämna till ordinarie verksamhet",
+                "Utvärdera och sammanfatta resultaten",
+                "Planera uppföljning i drift",
+                "Ge ansvaret till linjen",
+            ],
+        ),
+        (
+            "skr",
+            [
+                "Planera",
+                "Kartlägga och analysera",
+                "Upphandla",
+                "Implementera avtal",
+                "Implementera teknik för IoT-tjänst",
+                "Använda IoT-tjänst",
+                "Förvalta, underhålla och drifta IoT-tjänst",
+                "Följa upp och förvalta avtal",
+                "Följa upp IoT-tjänst",
+                "Avveckla",
+            ],
+        ),
+    ],
+)
 def test_every_activity_of_the_guide_is_present(kb, guide_id, titles):
     have = [_slug(a.title_original) for a in kb.guides[guide_id].activities]
     missing = [t for t in titles if not any(h.startswith(_slug(t)) for h in have)]
@@ -110,7 +171,6 @@ def test_every_activity_of_the_guide_is_present(kb, guide_id, titles):
 
 def test_every_fardplan_numbered_step_is_present(kb):
     guide = kb.guides["fardplan"]
-    text = guide.text.lines
     have = [_slug(a.title_original) for a in guide.activities]
     # numbered step headings on the phase pages (after the overview ends at line 154)
     steps = []

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from guide_assistant.cli import app
+from guide_assistant.interfaces.cli.commands import app
 
 runner = CliRunner()
 
@@ -30,8 +30,9 @@ def test_shipped_knowledge_is_valid(monkeypatch):
 
 
 def test_module_entry_point_works():
-    out = subprocess.run([sys.executable, "-m", "guide_assistant", "kb", "validate"],
-                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        [sys.executable, "-m", "guide_assistant", "kb", "validate"], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -39,7 +40,7 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> int:
     """Replace the first occurrence; return the 1-based line where it was."""
     text = path.read_text(encoding="utf-8")
     i = text.index(old)
-    path.write_text(text[:i] + new + text[i + len(old):], encoding="utf-8")
+    path.write_text(text[:i] + new + text[i + len(old) :], encoding="utf-8")
     return text[:i].count("\n") + 1
 
 
@@ -86,7 +87,7 @@ def test_line_range_past_end(copy_root, monkeypatch):
     f = copy_root / "knowledge" / "activities" / "genomfora.yaml"
     after = line_of(f, "steps:")
     text = f.read_text(encoding="utf-8")
-    old = re.search(r"lines: \[\d+, \d+\]", text[text.index("steps:"):]).group(0)
+    old = re.search(r"lines: \[\d+, \d+\]", text[text.index("steps:") :]).group(0)
     n = line_of(f, old, after=after)
     lines = text.split("\n")
     lines[n - 1] = lines[n - 1].replace(old, "lines: [70, 900]")
@@ -150,9 +151,9 @@ def indexed_root(tmp_path: Path) -> Path:
 
 
 def test_snapshot_gives_exactly_the_parsed_knowledge(paths):
+    from guide_assistant.indexing.snapshot import read_snapshot, snapshot_json
     from guide_assistant.kb.fingerprint import knowledge_hashes
     from guide_assistant.kb.load import check_knowledge
-    from guide_assistant.kb.snapshot import read_snapshot, snapshot_json
 
     saved = read_snapshot(paths)
     parsed, problems = check_knowledge(paths, check_fidelity=False)
@@ -163,15 +164,16 @@ def test_snapshot_gives_exactly_the_parsed_knowledge(paths):
     assert snapshot_json(saved, hashes) == snapshot_json(parsed, hashes)  # down to which fields the YAML set
     for gid, guide in parsed.guides.items():
         assert saved.guides[gid].readable(1, len(guide.text.lines)) == guide.readable(1, len(guide.text.lines))
-        assert [(s.title, s.line_start, s.line_end) for s in saved.guides[gid].sections.walk()] == \
-               [(s.title, s.line_start, s.line_end) for s in guide.sections.walk()]
+        assert [(s.title, s.line_start, s.line_end) for s in saved.guides[gid].sections.walk()] == [
+            (s.title, s.line_start, s.line_end) for s in guide.sections.walk()
+        ]
 
 
 def test_changed_knowledge_is_parsed_not_taken_from_the_snapshot(indexed_root, monkeypatch):
-    from guide_assistant.config import find_paths
+    from guide_assistant.common.config import find_paths
+    from guide_assistant.indexing.snapshot import read_snapshot
     from guide_assistant.kb.errors import KnowledgeError
     from guide_assistant.kb.load import load_knowledge
-    from guide_assistant.kb.snapshot import read_snapshot
 
     paths = find_paths(indexed_root)
     assert read_snapshot(paths) is not None
@@ -181,15 +183,15 @@ def test_changed_knowledge_is_parsed_not_taken_from_the_snapshot(indexed_root, m
     assert read_snapshot(paths) is None
     assert any(a.title == "A title changed after the build" for _, a in load_knowledge(paths).activities)
     edit(f, "phase: tender", "phase: tendering")
-    with pytest.raises(KnowledgeError, match="skr.yaml"):
+    with pytest.raises(KnowledgeError, match=r"skr\.yaml"):
         load_knowledge(paths)
     code, out = validate(indexed_root, monkeypatch)  # the checker parses whatever the index holds
     assert code == 1 and "knowledge/activities/skr.yaml:" in out
 
 
 def test_changed_guide_or_damaged_snapshot_is_not_used(indexed_root):
-    from guide_assistant.config import find_paths
-    from guide_assistant.kb.snapshot import read_snapshot
+    from guide_assistant.common.config import find_paths
+    from guide_assistant.indexing.snapshot import read_snapshot
 
     paths = find_paths(indexed_root)
     snap = indexed_root / "index" / "current" / "knowledge.json"

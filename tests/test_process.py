@@ -15,16 +15,19 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from guide_assistant import cli
+from guide_assistant.interfaces.cli import commands as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _process(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "s.db"), "GUIDE_ASSISTANT_CHAT": str(tmp_path / "c.json"),
-           "GUIDE_ASSISTANT_LANG": "en"}
-    return subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=env, timeout=120)
+    env = {
+        **os.environ,
+        "GUIDE_ASSISTANT_STATE": str(tmp_path / "s.db"),
+        "GUIDE_ASSISTANT_CHAT": str(tmp_path / "c.json"),
+        "GUIDE_ASSISTANT_LANG": "en",
+    }
+    return subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
 
 
 def test_the_whole_output_reaches_a_pipe(tmp_path, monkeypatch):
@@ -37,12 +40,15 @@ def test_the_whole_output_reaches_a_pipe(tmp_path, monkeypatch):
     assert len(out.stdout) > 20_000 and out.stdout == inside.stdout
 
 
-@pytest.mark.parametrize("args, status, message", [
-    (["checklist", "--phase", "9"], 2, "unknown phase '9'"),
-    (["search", "x", "--mode", "bad"], 2, "unknown mode 'bad'"),
-    (["no-such-command"], 2, "No such command"),
-    (["--lang", "xx", "phases"], 2, "unknown language 'xx'"),
-])
+@pytest.mark.parametrize(
+    "args, status, message",
+    [
+        (["checklist", "--phase", "9"], 2, "unknown phase '9'"),
+        (["search", "x", "--mode", "bad"], 2, "unknown mode 'bad'"),
+        (["no-such-command"], 2, "No such command"),
+        (["--lang", "xx", "phases"], 2, "unknown language 'xx'"),
+    ],
+)
 def test_exit_status_and_message_are_the_commands(tmp_path, args, status, message):
     out = _process(args, tmp_path)
     assert out.returncode == status and message in out.stderr and "Traceback" not in out.stderr
@@ -79,13 +85,16 @@ def test_each_commands_help_is_the_same_when_only_it_is_built():
     assert list(cli._command_tree(None).commands) == names
 
 
-@pytest.mark.parametrize("argv, name", [
-    (["ask", "q"], "ask"),
-    (["--lang", "sv", "--state", "ask", "search", "q"], "search"),  # a global option's value is not the command
-    (["--lang=sv", "index", "build"], "index"),
-    (["--help", "ask"], None),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    "argv, name",
+    [
+        (["ask", "q"], "ask"),
+        (["--lang", "sv", "--state", "ask", "search", "q"], "search"),  # a global option's value is not the command
+        (["--lang=sv", "index", "build"], "index"),
+        (["--help", "ask"], None),
+        ([], None),
+    ],
+)
 def test_the_invoked_command_is_found_after_the_global_options(argv, name):
     assert cli._invoked(argv) == name
 

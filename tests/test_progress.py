@@ -14,17 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant.guidance.state import SQLITE_MAGIC, ProjectStore
+from guide_assistant.stores.progress import SQLITE_MAGIC, ProjectStore
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(state: Path, *args: str, stdin: str | None = None):
     env = {k: v for k, v in os.environ.items() if k != "GUIDE_ASSISTANT_PROJECT"}
-    env |= {"GUIDE_ASSISTANT_STATE": str(state), "GUIDE_ASSISTANT_SETTINGS": str(state.parent / "settings.json"),
-            "GUIDE_ASSISTANT_LANG": "en"}
-    return subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, text=True,
-                          cwd=ROOT, env=env, input=stdin)
+    env |= {
+        "GUIDE_ASSISTANT_STATE": str(state),
+        "GUIDE_ASSISTANT_SETTINGS": str(state.parent / "settings.json"),
+        "GUIDE_ASSISTANT_LANG": "en",
+    }
+    return subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, text=True, cwd=ROOT, env=env, input=stdin)
 
 
 def show_json(state: Path) -> dict:
@@ -53,7 +55,7 @@ def test_progress_commands_and_checklist_done_marks(tmp_path):
     nxt = json.loads(run(st, "next", "--json").stdout)
     assert nxt[0]["phase"] == "tender" and {"id", "title", "phase"} <= set(nxt[0])
     shown = run(st, "progress", "show")
-    assert "phase: tender" in shown.stdout and "1/88" in shown.stdout or "tender" in shown.stdout
+    assert ("phase: tender" in shown.stdout and "1/88" in shown.stdout) or "tender" in shown.stdout
 
 
 def test_unknown_step_id_is_refused_with_suggestions(tmp_path):
@@ -106,7 +108,7 @@ def test_json_state_of_an_unknown_version_is_kept_aside_not_overwritten(tmp_path
 KILL_CHILD = """
 import sys
 sys.path.insert(0, {src!r})
-from guide_assistant.guidance.state import ProjectStore
+from guide_assistant.stores.progress import ProjectStore
 ids = sys.argv[1:]
 store = ProjectStore({db!r}, user="killed")
 print("ready", flush=True)
@@ -174,8 +176,10 @@ def test_checklist_markdown_for_a_meeting(tmp_path):
     assert "Decision:" in md and "_Source: Kärnprocessen: Realisera och följa upp" in md and "lines 231–" in md
 
 
-@pytest.mark.parametrize("value,expected", [("4", "prepare"), ("Förbereda upphandlingen", "prepare"), ("anskaffelse", "tender"),
-                                            ("go-live", "implement"), ("operate", "operate")])
+@pytest.mark.parametrize(
+    "value,expected",
+    [("4", "prepare"), ("Förbereda upphandlingen", "prepare"), ("anskaffelse", "tender"), ("go-live", "implement"), ("operate", "operate")],
+)
 def test_phase_accepts_ids_numbers_and_aliases(tmp_path, value, expected):
     rows = json.loads(run(tmp_path / "s.json", "checklist", "--phase", value, "--json").stdout)
     assert rows and {r["phase"] for r in rows} == {expected}

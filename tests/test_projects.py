@@ -13,12 +13,12 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from guide_assistant.guidance.state import DB_VERSION, SQLITE_MAGIC, ProjectStore, os_user
+from guide_assistant.stores.progress import DB_VERSION, SQLITE_MAGIC, ProjectStore, os_user
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG_FIELDS = {"at", "user", "project", "action", "target"}
@@ -27,8 +27,14 @@ LOG_FIELDS = {"at", "user", "project", "action", "target"}
 def cli(store: Path, *args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in ("GUIDE_ASSISTANT_PROJECT", "GUIDE_ASSISTANT_STATE")}
     base |= {"GUIDE_ASSISTANT_SETTINGS": str(store.parent / "settings.json"), "GUIDE_ASSISTANT_LANG": "en"}
-    return subprocess.run([sys.executable, "-m", "guide_assistant", "--state", str(store), *args], capture_output=True,
-                          text=True, cwd=ROOT, env=base | env, input=stdin)
+    return subprocess.run(
+        [sys.executable, "-m", "guide_assistant", "--state", str(store), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=base | env,
+        input=stdin,
+    )
 
 
 def ok(out: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
@@ -43,8 +49,15 @@ def as_json(out: subprocess.CompletedProcess):
 @pytest.fixture(scope="module")
 def step_ids() -> list[str]:
     """Real step ids, as `guide-assistant checklist --json` lists them."""
-    rows = json.loads(subprocess.run([sys.executable, "-m", "guide_assistant", "checklist", "--phase", "tender", "--json"],
-                                     capture_output=True, text=True, cwd=ROOT, check=True).stdout)
+    rows = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "guide_assistant", "checklist", "--phase", "tender", "--json"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        ).stdout
+    )
     return [s["id"] for r in rows for s in r["steps"]]
 
 
@@ -54,7 +67,7 @@ def done_in(store: Path, *args: str) -> list[str]:
 
 def recent(at: str) -> bool:
     t = datetime.fromisoformat(at)
-    return t.tzinfo is not None and t.utcoffset() == timedelta(0) and abs(datetime.now(timezone.utc) - t) < timedelta(minutes=10)
+    return t.tzinfo is not None and t.utcoffset() == timedelta(0) and abs(datetime.now(UTC) - t) < timedelta(minutes=10)
 
 
 def test_two_projects_keep_separate_progress(tmp_path, step_ids):
@@ -114,7 +127,7 @@ def test_thirty_ticks_from_two_processes_at_once_are_all_recorded_and_logged(tmp
 WRITER = """
 import sys, time
 sys.path.insert(0, {src!r})
-from guide_assistant.guidance.state import ProjectStore
+from guide_assistant.stores.progress import ProjectStore
 user, start, ids = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
 store = ProjectStore({db!r}, user=user)
 store.load("default")
@@ -133,8 +146,10 @@ def test_many_ticks_from_two_store_processes_at_once_lose_nothing(tmp_path, kb):
     db = tmp_path / "progress.sqlite3"
     ProjectStore(db).create("warm-up")  # the schema exists before the race
     start = time.time() + 1.5
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER.format(src=str(ROOT / "src"), db=str(db)), user, str(start), *chunk])
-             for user, chunk in (("alice", ids[:150]), ("bob", ids[150:]))]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER.format(src=str(ROOT / "src"), db=str(db)), user, str(start), *chunk])
+        for user, chunk in (("alice", ids[:150]), ("bob", ids[150:]))
+    ]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     store = ProjectStore(db)
     assert sorted(store.load("default").done) == sorted(ids)
@@ -154,10 +169,14 @@ def test_progress_log_contract_and_users(tmp_path, step_ids):
     log = as_json(cli(db, "progress", "log", "--json"))
     assert all(set(e) == LOG_FIELDS and recent(e["at"]) for e in log)
     assert [(e["user"], e["action"], e["target"]) for e in log] == [
-        ("alice", "create", "default"), ("alice", "set-phase", "tender"),
+        ("alice", "create", "default"),
+        ("alice", "set-phase", "tender"),
         ("alice", "set-roles", "procurement-officer,contract-owner"),
-        ("bob", "done", step_ids[0]), ("bob", "done", step_ids[1]), ("bob", "undo", step_ids[1]),
-        ("carol", "note", "Marknadsdialog bokad")]
+        ("bob", "done", step_ids[0]),
+        ("bob", "done", step_ids[1]),
+        ("bob", "undo", step_ids[1]),
+        ("carol", "note", "Marknadsdialog bokad"),
+    ]
     assert {e["project"] for e in log} == {"default"}
     every = as_json(cli(db, "progress", "log", "--all", "--json"))
     assert {e["project"] for e in every} == {"default", "b"} and every[-1]["user"] == "dave"
@@ -180,8 +199,13 @@ def test_projects_list_new_rename_delete_use(tmp_path, step_ids):
     out = cli(db, "projects", "new", "  ")
     assert out.returncode == 2 and "cannot be a project name" in out.stderr
     # unknown projects are refused everywhere, listing the valid ones; nothing is created
-    for args in (("--project", "gamma", "progress", "done", step_ids[0]), ("--project", "gamma", "checklist"),
-                 ("projects", "use", "gamma"), ("projects", "rename", "gamma", "delta"), ("projects", "delete", "gamma", "--yes")):
+    for args in (
+        ("--project", "gamma", "progress", "done", step_ids[0]),
+        ("--project", "gamma", "checklist"),
+        ("projects", "use", "gamma"),
+        ("projects", "rename", "gamma", "delta"),
+        ("projects", "delete", "gamma", "--yes"),
+    ):
         out = cli(db, *args)
         assert out.returncode == 2 and "unknown project 'gamma'" in out.stderr and "alpha, beta" in out.stderr, args
     out = cli(db, "progress", "done", step_ids[0], GUIDE_ASSISTANT_PROJECT="gamma")
@@ -216,9 +240,14 @@ def test_projects_list_new_rename_delete_use(tmp_path, step_ids):
     assert [e["action"] for e in as_json(cli(db, "--project", "Beta 2", "progress", "log", "--json"))] == ["create"]
 
 
-OLD_STATE = {"schema_version": 1, "phase": "tender", "roles": ["procurement-officer"],
-             "done": ["skr-upphandla-1", "skr-upphandla-2"], "notes": [{"at": "2024-05-02T08:00:00+00:00", "text": "Dialog bokad"}],
-             "updated_at": "2024-05-02T08:00:00+00:00"}
+OLD_STATE = {
+    "schema_version": 1,
+    "phase": "tender",
+    "roles": ["procurement-officer"],
+    "done": ["skr-upphandla-1", "skr-upphandla-2"],
+    "notes": [{"at": "2024-05-02T08:00:00+00:00", "text": "Dialog bokad"}],
+    "updated_at": "2024-05-02T08:00:00+00:00",
+}
 
 
 def test_old_json_state_is_imported_once_and_kept_aside(tmp_path):
@@ -245,8 +274,16 @@ def test_old_json_read_by_two_processes_at_once_is_imported_once(tmp_path):
     db.write_text(json.dumps(OLD_STATE), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "GUIDE_ASSISTANT_PROJECT"}
     env |= {"GUIDE_ASSISTANT_SETTINGS": str(tmp_path / "settings.json"), "GUIDE_ASSISTANT_LANG": "en"}
-    procs = [subprocess.Popen([sys.executable, "-m", "guide_assistant", "--state", str(db), "progress", "done", sid], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for sid in ("skr-upphandla-3", "skr-upphandla-4")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "guide_assistant", "--state", str(db), "progress", "done", sid],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for sid in ("skr-upphandla-3", "skr-upphandla-4")
+    ]
     assert [p.wait(timeout=60) for p in procs] == [0, 0]
     assert len(list(tmp_path.glob("s.json.imported-*"))) == 1
     assert sorted(done_in(db)) == ["skr-upphandla-1", "skr-upphandla-2", "skr-upphandla-3", "skr-upphandla-4"]
@@ -290,8 +327,8 @@ def test_a_store_of_a_newer_version_is_refused_and_left_untouched(tmp_path, step
 
 def test_assistant_switches_projects_and_keeps_others_ticks(tmp_path, paths, monkeypatch):
     """The TUI's Assistant: row-level ticks (another session's tick is kept), projects."""
-    from guide_assistant.guidance.assistant import Assistant
-    from guide_assistant.guidance.state import UnknownProject
+    from guide_assistant.service import Assistant
+    from guide_assistant.stores.progress import UnknownProject
 
     monkeypatch.setenv("GUIDE_ASSISTANT_SETTINGS", str(tmp_path / "settings.json"))
     monkeypatch.delenv("GUIDE_ASSISTANT_PROJECT", raising=False)
@@ -311,7 +348,11 @@ def test_assistant_switches_projects_and_keeps_others_ticks(tmp_path, paths, mon
     assert json.loads((tmp_path / "settings.json").read_text())["project"] == "north"
     assert Assistant(paths, db, tmp_path / "chat3.json").state.phase == "tender"  # the saved current project
     assert {(e.user, e.target) for e in one.store.log("default") if e.action in ("done", "undo")} == {
-        ("alice", "skr-upphandla-1"), ("bob", "skr-upphandla-2"), ("alice", "skr-upphandla-3"), ("bob", "skr-upphandla-1")}
+        ("alice", "skr-upphandla-1"),
+        ("bob", "skr-upphandla-2"),
+        ("alice", "skr-upphandla-3"),
+        ("bob", "skr-upphandla-1"),
+    }
 
 
 MOUNTINFO = """\
@@ -322,13 +363,20 @@ MOUNTINFO = """\
 """
 
 
-@pytest.mark.parametrize("path, fstype", [("/home/anna/progress.sqlite3", "ext4"), ("/mnt/team/progress.sqlite3", "cifs"),
-                                          ("/mnt/team docs/p.sqlite3", "nfs4"), ("/mnt/team/local/p.sqlite3", "ext4"),
-                                          ("/mnt/teamwork/p.sqlite3", "ext4")])
+@pytest.mark.parametrize(
+    "path, fstype",
+    [
+        ("/home/anna/progress.sqlite3", "ext4"),
+        ("/mnt/team/progress.sqlite3", "cifs"),
+        ("/mnt/team docs/p.sqlite3", "nfs4"),
+        ("/mnt/team/local/p.sqlite3", "ext4"),
+        ("/mnt/teamwork/p.sqlite3", "ext4"),
+    ],
+)
 def test_a_store_on_a_network_share_is_told_from_one_on_a_local_disk(path, fstype):
     """On a share the store keeps SQLite's rollback journal (WAL needs memory the machines
     sharing it cannot share); the file system is read from the mount table."""
-    from guide_assistant.fsutil import NETWORK_FILESYSTEMS, filesystem_type
+    from guide_assistant.common.fsutil import NETWORK_FILESYSTEMS, filesystem_type
 
     assert filesystem_type(Path(path), MOUNTINFO) == fstype
     assert (fstype in NETWORK_FILESYSTEMS) == (fstype != "ext4")
@@ -342,7 +390,7 @@ def test_the_store_uses_wal_on_a_local_disk(tmp_path):
 
 
 def test_the_store_keeps_the_rollback_journal_on_a_share(tmp_path, monkeypatch):
-    import guide_assistant.guidance.state as state
+    import guide_assistant.stores.progress as state
 
     monkeypatch.setattr(state, "on_network_share", lambda path: True)  # as if tmp_path were an SMB share
     store = ProjectStore(tmp_path / "p.sqlite3", user="anna")

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant.config import find_paths
+from guide_assistant.common.config import find_paths
 from guide_assistant.kb import fidelity
-from guide_assistant.kb.anchoring import load_report, reanchor_changed, update_source
+from guide_assistant.kb.anchoring import load_report, reanchor_changed
 from guide_assistant.kb.load import step_id, validate_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,8 +66,13 @@ def by_original(kb, text: str):
 
 def test_paragraph_inserted_above_moves_every_reference(project):
     before, _ = assert_every_reference_holds(project)
-    edit(project, SKR, lambda ls: ls[:5] + ["Nyhet: SKR har uppdaterat vägledningen under 2026.", "",
-                                             "Läs mer om ändringarna i slutet av sidan.", ""] + ls[5:])
+    edit(
+        project,
+        SKR,
+        lambda ls: (
+            ls[:5] + ["Nyhet: SKR har uppdaterat vägledningen under 2026.", "", "Läs mer om ändringarna i slutet av sidan.", ""] + ls[5:]
+        ),
+    )
     reports = reanchor_changed(find_paths(project))
     assert len(reports) == 1 and reports[0].count("moved") > 150
     assert reports[0].count("removed") == 0 and reports[0].count("reworded") == 0
@@ -78,14 +83,15 @@ def test_paragraph_inserted_above_moves_every_reference(project):
         assert old.original == new.original
         assert new.lines.start == old.lines.start + (4 if g.entry.file == SKR else 0)
     # step ids are unchanged, so saved ticks keep their meaning
-    assert [step_id(a, i) for _, a in kb.activities for i in range(len(a.steps))] == \
-           [step_id(a, i) for _, a in before.activities for i in range(len(a.steps))]
+    assert [step_id(a, i) for _, a in kb.activities for i in range(len(a.steps))] == [
+        step_id(a, i) for _, a in before.activities for i in range(len(a.steps))
+    ]
     assert any("Nyhet: SKR har uppdaterat" in u.text for u in reports[0].uncovered)
 
 
 def test_a_reworded_step_is_flagged_and_shown_as_changed(project):
     old = 'Använd SKR:s checklista "Inför upphandling" som stöd.'
-    edit(project, SKR, lambda ls: [x.replace(old, 'Använd gärna SKR:s nya checklista för upphandling som stöd i arbetet.') for x in ls])
+    edit(project, SKR, lambda ls: [x.replace(old, "Använd gärna SKR:s nya checklista för upphandling som stöd i arbetet.") for x in ls])
     report = reanchor_changed(find_paths(project))[0]
     kb, warnings = assert_every_reference_holds(project)
     step = by_original(kb, old)
@@ -93,7 +99,7 @@ def test_a_reworded_step_is_flagged_and_shown_as_changed(project):
     assert any(c.kind == "reworded" and "skr-planera" in c.what for c in report.changes)
     assert any("under review (reworded)" in w.message for w in warnings)
     # checklist --json carries it; the other steps carry null
-    from guide_assistant.guidance.checklist import checklist
+    from guide_assistant.checklist.rows import checklist
 
     act = next(a for a in checklist(kb, ["plan"]) if a.id == "skr-planera")
     assert [s.review for s in act.steps if s.original == old] == ["reworded"]
@@ -145,14 +151,16 @@ def test_a_norwegian_page_reflowed_by_ocr_keeps_its_references(project):
     report = reanchor_changed(find_paths(project))[0]
     assert report.count("moved") > 200 and report.count("reworded") == 0 and report.count("removed") == 0
     assert report.uncovered == []  # re-flowed old text is not new text
-    kb, warnings = assert_every_reference_holds(project)
+    _kb, warnings = assert_every_reference_holds(project)
     assert warnings == []
 
 
 def test_kb_update_installs_a_new_version_and_index_build_reports_fresh(project):
     new = project / "skr-2027.txt"
     text = (project / "knowledge" / "sources" / SKR).read_text(encoding="utf-8")
-    new.write_text(text.replace("Aktivitet: Planera\n", "Aktivitet: Planera\n\nEn ny inledande mening om planering.\n", 1), encoding="utf-8")
+    new.write_text(
+        text.replace("Aktivitet: Planera\n", "Aktivitet: Planera\n\nEn ny inledande mening om planering.\n", 1), encoding="utf-8"
+    )
     env = {**os.environ, "GUIDE_ASSISTANT_HOME": str(project)}
 
     def cli(*args):

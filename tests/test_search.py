@@ -24,18 +24,21 @@ def found(hits, source: str, start: int, end: int, k: int = 5) -> bool:
     return any(h.source.startswith(source) and h.line_start <= end and h.line_end >= start for h in hits[:k])
 
 
-@pytest.mark.parametrize("question,source,start,end", [
-    ("Who is accountable for following up the contract with the supplier?", "skr-realisera", 484, 503),
-    ("Which roles are involved when the contract is implemented in the organisation?", "skr-realisera", 368, 387),
-    ("How long should the tender be advertised?", "skr-realisera", 292, 294),
-    ("What should the procurement strategy contain?", "veien-til", 936, 956),
-    ("Vad ska upphandlingsstrategin innehålla?", "skr-realisera", 185, 193),
-    ("Vilka ska ingå i fokusgrupperna?", "kvickguide", 206, 215),
-    ("Hur ska supporten delas upp mellan första, andra och tredje linjen?", "kvickguide", 652, 700),
-    ("Hva skal gevinstrealiseringsplanen inneholde?", "veien-til", 813, 829),
-    ("Hvem skal være prosjekteier når prosjektet planlegges?", "veien-til", 320, 332),
-    ("Hva skal forankringsplanen inneholde?", "veien-til", 751, 765),
-])
+@pytest.mark.parametrize(
+    "question,source,start,end",
+    [
+        ("Who is accountable for following up the contract with the supplier?", "skr-realisera", 484, 503),
+        ("Which roles are involved when the contract is implemented in the organisation?", "skr-realisera", 368, 387),
+        ("How long should the tender be advertised?", "skr-realisera", 292, 294),
+        ("What should the procurement strategy contain?", "veien-til", 936, 956),
+        ("Vad ska upphandlingsstrategin innehålla?", "skr-realisera", 185, 193),
+        ("Vilka ska ingå i fokusgrupperna?", "kvickguide", 206, 215),
+        ("Hur ska supporten delas upp mellan första, andra och tredje linjen?", "kvickguide", 652, 700),
+        ("Hva skal gevinstrealiseringsplanen inneholde?", "veien-til", 813, 829),
+        ("Hvem skal være prosjekteier når prosjektet planlegges?", "veien-til", 320, 332),
+        ("Hva skal forankringsplanen inneholde?", "veien-til", 751, 765),
+    ],
+)
 def test_must_find(engine, question, source, start, end):
     hits = engine.search(question, 10)
     assert found(hits, source, start, end), [(h.source, h.line_start, h.line_end) for h in hits[:5]]
@@ -83,21 +86,33 @@ def test_empty_question_gives_no_hits(engine):
 
 def test_batch_contract(tmp_path):
     qfile = tmp_path / "q.jsonl"
-    qfile.write_text("\n".join(json.dumps({"id": f"x{i}", "question": q, "lang": "en"}) for i, q in
-                               enumerate(["Who signs the contract?", "Vad är en pilot?", "Hva er ROS-analyse?"])) + "\n",
-                     encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "guide_assistant", "search", "--batch", str(qfile), "--json", "--top-k", "3"],
-                         capture_output=True, text=True, cwd=ROOT)
+    qfile.write_text(
+        "\n".join(
+            json.dumps({"id": f"x{i}", "question": q, "lang": "en"})
+            for i, q in enumerate(["Who signs the contract?", "Vad är en pilot?", "Hva er ROS-analyse?"])
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "guide_assistant", "search", "--batch", str(qfile), "--json", "--top-k", "3"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stderr
     rows = [json.loads(l) for l in out.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["x0", "x1", "x2"]
-    assert all(len(r["hits"]) == 3 and {"source", "line_start", "line_end", "score", "section", "phases", "roles", "text"} <= set(r["hits"][0]) for r in rows)
+    assert all(
+        len(r["hits"]) == 3 and {"source", "line_start", "line_end", "score", "section", "phases", "roles", "text"} <= set(r["hits"][0])
+        for r in rows
+    )
 
 
 def test_stopwords_are_the_bm25s_lists():
     import bm25s.stopwords as library
 
-    from guide_assistant.retrieval import stopwords
+    from guide_assistant.kb import stopwords
 
     assert stopwords.STOPWORDS_EN == library.STOPWORDS_EN
     assert stopwords.STOPWORDS_SWEDISH == library.STOPWORDS_SWEDISH
@@ -105,17 +120,19 @@ def test_stopwords_are_the_bm25s_lists():
 
 
 def test_a_start_reads_the_saved_bm25_without_importing_bm25s_or_scipy():
-    code = ("import sys\n"
-            "from guide_assistant.config import find_paths\n"
-            "from guide_assistant.guidance.answer import Composer\n"
-            "from guide_assistant.kb.load import load_knowledge\n"
-            "from guide_assistant.retrieval.search import SearchEngine\n"
-            "paths = find_paths()\n"
-            "kb = load_knowledge(paths)\n"
-            "engine = SearchEngine(paths, kb=kb)\n"
-            "Composer(kb, engine)\n"
-            "assert engine.lexical_scores('anbud').max() > 0\n"
-            "print(sorted(m for m in ('bm25s', 'scipy') if m in sys.modules))\n")
+    code = (
+        "import sys\n"
+        "from guide_assistant.common.config import find_paths\n"
+        "from guide_assistant.answers.composer import Composer\n"
+        "from guide_assistant.kb.load import load_knowledge\n"
+        "from guide_assistant.retrieval.search import SearchEngine\n"
+        "paths = find_paths()\n"
+        "kb = load_knowledge(paths)\n"
+        "engine = SearchEngine(paths, kb=kb)\n"
+        "Composer(kb, engine)\n"
+        "assert engine.lexical_scores('anbud').max() > 0\n"
+        "print(sorted(m for m in ('bm25s', 'scipy') if m in sys.modules))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]", out.stdout

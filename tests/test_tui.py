@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, ProgressBar, Static, Tree
 
-from guide_assistant.config import find_paths
-from guide_assistant.guidance.conversation import ConversationStore
-from guide_assistant.guidance.state import ProjectStore
-from guide_assistant.ui.app import AnswerView, GuideApp
-from guide_assistant.ui.screens import Picker, SourceViewer
+from guide_assistant.common.config import find_paths
+from guide_assistant.interfaces.tui.app import AnswerView, GuideApp
+from guide_assistant.interfaces.tui.screens import Picker, SourceViewer
+from guide_assistant.stores.conversations import ConversationStore
+from guide_assistant.stores.progress import ProjectStore
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -181,6 +181,7 @@ def _snap(tab: str):
             field.cursor_blink = False  # a blinking cursor makes the screen depend on timing
         pilot.app.action_tab(tab)
         await pilot.pause()
+
     return run_before
 
 
@@ -222,8 +223,13 @@ async def test_huge_and_control_character_questions_in_the_tui(app):
         assert len(app.query(AnswerView)) == 2
 
 
-@pytest.mark.parametrize("lang, words", [("sv", ["Chatt", "Checklista", "Källor", "Hjälp", "Förbereda upphandlingen"]),
-                                         ("no", ["Chat", "Sjekkliste", "Kilder", "Hjelp", "Forberede anskaffelsen"])])
+@pytest.mark.parametrize(
+    "lang, words",
+    [
+        ("sv", ["Chatt", "Checklista", "Källor", "Hjälp", "Förbereda upphandlingen"]),
+        ("no", ["Chat", "Sjekkliste", "Kilder", "Hjelp", "Forberede anskaffelsen"]),
+    ],
+)
 async def test_the_ui_speaks_swedish_and_norwegian(tmp_path, lang, words):
     app = GuideApp(find_paths(ROOT), state_file=tmp_path / "state.json", chat_file=tmp_path / "chat.json", lang=lang)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -282,8 +288,8 @@ async def test_the_ui_exports_the_checklist_and_the_chat(tmp_path, monkeypatch):
 
 
 async def test_the_language_chosen_in_the_ui_is_saved_for_the_next_start(tmp_path, monkeypatch):
-    from guide_assistant.i18n import resolve_language
-    from guide_assistant.settings import load_settings
+    from guide_assistant.common.i18n import resolve_language
+    from guide_assistant.common.settings import load_settings
 
     monkeypatch.setenv("GUIDE_ASSISTANT_SETTINGS", str(tmp_path / "settings.json"))
     app = GuideApp(find_paths(ROOT), state_file=tmp_path / "state.json", chat_file=tmp_path / "chat.json")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from guide_assistant.guidance.understanding import Understander
+from guide_assistant.understanding.reading import Understander
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = yaml.safe_load((ROOT / "tests/data/phrasings.yaml").read_text(encoding="utf-8"))
@@ -38,15 +38,18 @@ def test_phrasing(understander, row):
     assert u.phases == ([row["phase"]] if row["phase"] else [])
 
 
-@pytest.mark.parametrize("question,back,bare", [
-    ("and who is responsible for that?", True, None),
-    ("och vad gör vi efter det?", True, "after"),
-    ("og hva skjer etter det?", True, "after"),
-    ("Hvem har ansvaret for dette?", True, None),
-    ("Who signs the contract?", False, None),
-    ("Vem är huvudansvarig för att följa upp IoT-tjänsten?", False, None),
-    ("Og hvem bør være prosjekteier når vi går videre etter behovsfasen?", False, None),
-])
+@pytest.mark.parametrize(
+    "question,back,bare",
+    [
+        ("and who is responsible for that?", True, None),
+        ("och vad gör vi efter det?", True, "after"),
+        ("og hva skjer etter det?", True, "after"),
+        ("Hvem har ansvaret for dette?", True, None),
+        ("Who signs the contract?", False, None),
+        ("Vem är huvudansvarig för att följa upp IoT-tjänsten?", False, None),
+        ("Og hvem bør være prosjekteier når vi går videre etter behovsfasen?", False, None),
+    ],
+)
 def test_follow_ups_are_recognised(understander, question, back, bare):
     u = understander.understand(question)
     assert u.refers_back is back and u.bare_relation == bare
@@ -62,24 +65,26 @@ def test_search_preference_carries_phase_and_item_kind(understander):
     assert p.phases == ["prepare"] and p.kind == "deliverable"
 
 
-@pytest.mark.parametrize("question, lang", [
-    # English questions that name the guides' Swedish and Norwegian terms are English
-    # (lingua alone says Norwegian for the first, with confidence 1.0)
-    ("What does Veien say about the nullpunktsmåling in Planlegge prosjektet?", "en"),
-    ("Who signs the avtal after the tilldelningsbeslut?", "en"),
-    # and a short question with one function word of its language is still read right
-    ("Vem signerar avtalet?", "sv"),
-    ("Hvem signerer avtalen?", "no"),
-])
+@pytest.mark.parametrize(
+    "question, lang",
+    [
+        # English questions that name the guides' Swedish and Norwegian terms are English
+        # (lingua alone says Norwegian for the first, with confidence 1.0)
+        ("What does Veien say about the nullpunktsmåling in Planlegge prosjektet?", "en"),
+        ("Who signs the avtal after the tilldelningsbeslut?", "en"),
+        # and a short question with one function word of its language is still read right
+        ("Vem signerar avtalet?", "sv"),
+        ("Hvem signerer avtalen?", "no"),
+    ],
+)
 def test_the_askers_language_with_the_guides_terms_in_it(understander, question, lang):
     assert understander.understand(question).language == lang
 
 
 def test_the_saved_function_words_are_what_wordfreq_makes():
-    """guidance/function_words.json is made by scripts/function_words.py from the installed wordfreq."""
+    """understanding/function_words.json is made by scripts/function_words.py from the installed wordfreq."""
     import json
 
-    from guide_assistant.guidance.language import FUNCTION_WORDS, function_words_from_wordfreq
+    from guide_assistant.understanding.language import FUNCTION_WORDS, function_words_from_wordfreq
 
-    assert json.loads(FUNCTION_WORDS.read_text(encoding="utf-8")) == function_words_from_wordfreq(), \
-        "run scripts/function_words.py"
+    assert json.loads(FUNCTION_WORDS.read_text(encoding="utf-8")) == function_words_from_wordfreq(), "run scripts/function_words.py"

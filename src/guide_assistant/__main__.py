@@ -1,4 +1,4 @@
-from guide_assistant.process import main
+from guide_assistant.interfaces.process import main
 
 if __name__ == "__main__":
     main()

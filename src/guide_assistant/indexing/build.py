@@ -8,36 +8,38 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from filelock import FileLock, Timeout
 
-from guide_assistant.config import Paths
-from guide_assistant.i18n import _
+from guide_assistant.common.config import Paths
+from guide_assistant.common.i18n import _
 from guide_assistant.indexing.embedders import embedder_spec, load_embedder, spec_id
 from guide_assistant.indexing.items import build_items
-from guide_assistant.indexing.layout import KNOWLEDGE, PASSAGES, VECTORS, IndexBusy  # noqa: F401 - IndexBusy: raised here, imported from here too
-from guide_assistant.indexing.lexical_index import LEXICAL_FILES, build_lexical, lexical_version, write_lexical
-from guide_assistant.indexing.passages import MAX_CHARS, build_passages, view_hash
-from guide_assistant.indexing.store import (
+from guide_assistant.indexing.layout import (
+    KNOWLEDGE,
+    PASSAGES,
     SCHEMA_VERSION,
+    VECTORS,
+    IndexBusy,
     IndexError_,
     Manifest,
-    PassageRecord,
     current_dir,
-    load_index,
     read_manifest,
-    write_index,
 )
+from guide_assistant.indexing.lexical_index import LEXICAL_FILES, build_lexical, lexical_version, write_lexical
+from guide_assistant.indexing.passages import MAX_CHARS, build_passages, view_hash
+from guide_assistant.indexing.snapshot import snapshot_json, snapshot_version
+from guide_assistant.indexing.store import PassageRecord, load_index, write_index
 from guide_assistant.kb.anchoring import Report, ensure_snapshots, reanchor_changed
 from guide_assistant.kb.errors import KnowledgeError
 from guide_assistant.kb.fingerprint import code_fingerprint, knowledge_hashes, source_hashes
 from guide_assistant.kb.load import validate_knowledge
-from guide_assistant.kb.snapshot import snapshot_json, snapshot_version
+
 
 def _code_fingerprint() -> str:
     """A hash of the code that turns knowledge into passages (parsers, cleanup, cutting),
@@ -47,8 +49,14 @@ def _code_fingerprint() -> str:
     import guide_assistant.kb as kb_pkg
 
     kb_dir = Path(kb_pkg.__file__).parent
-    files = [Path(passages_mod.__file__), Path(items_mod.__file__), kb_dir / "cleanup.py", kb_dir / "sections.py", kb_dir / "textnorm.py",
-             *sorted((kb_dir / "parsers").glob("*.py"))]
+    files = [
+        Path(passages_mod.__file__),
+        Path(items_mod.__file__),
+        kb_dir / "cleanup.py",
+        kb_dir / "sections.py",
+        kb_dir / "textnorm.py",
+        *sorted((kb_dir / "parsers").glob("*.py")),
+    ]
     return code_fingerprint(files)
 
 
@@ -100,13 +108,17 @@ def staleness(paths: Paths, manifest: Manifest, embedder_id: str, folder: Path |
         if what not in manifest.derived:
             reasons.append(_("no saved {what} data (built by an earlier version)").format(what=what))
         elif manifest.derived[what] != version:
-            reasons.append(_("{what} data saved by version {saved}, this version makes {version}").format(
-                what=what, saved=manifest.derived[what], version=version))
+            reasons.append(
+                _("{what} data saved by version {saved}, this version makes {version}").format(
+                    what=what, saved=manifest.derived[what], version=version
+                )
+            )
     if manifest.embedder_id != embedder_id:
         reasons.append(_("built with embedder {built}, not {wanted}").format(built=manifest.embedder_id, wanted=embedder_id))
     if manifest.passage_version != PASSAGE_VERSION:
-        reasons.append(_("passages cut by {saved}, this version cuts {version}").format(
-            saved=manifest.passage_version, version=PASSAGE_VERSION))
+        reasons.append(
+            _("passages cut by {saved}, this version cuts {version}").format(saved=manifest.passage_version, version=PASSAGE_VERSION)
+        )
     now = source_hashes(paths)
     for name in sorted(set(now) | set(manifest.sources)):
         if now.get(name) != manifest.sources.get(name):
@@ -139,11 +151,15 @@ def index_status(paths: Paths, spec: str | None = None, check_knowledge: bool = 
     if not reasons and check_knowledge:  # the index matches the knowledge; does the knowledge still match the guides?
         _kb, problems, _warnings = validate_knowledge(paths, check_fidelity=True)
         if problems:
-            reasons.append(_("{count} reference(s) no longer hold their wording, e.g. {example}; "
-                             "run `guide-assistant kb validate`").format(count=len(problems), example=problems[0]))
+            reasons.append(
+                _("{count} reference(s) no longer hold their wording, e.g. {example}; run `guide-assistant kb validate`").format(
+                    count=len(problems), example=problems[0]
+                )
+            )
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
-    return Status(True, not reasons, reasons, manifest.embedder_id, manifest.counts.get("passages", 0),
-                  manifest.built_at, size, str(folder))
+    return Status(
+        True, not reasons, reasons, manifest.embedder_id, manifest.counts.get("passages", 0), manifest.built_at, size, str(folder)
+    )
 
 
 ProgressFn = Callable[[int, int], None]
@@ -158,8 +174,9 @@ def build_index(paths: Paths, spec: str | None = None, full: bool = False, progr
     try:
         lock.acquire()
     except Timeout:
-        raise IndexBusy(_("another index build is running (lock {lock}); try again when it has finished").format(
-            lock=paths.index / ".lock")) from None
+        raise IndexBusy(
+            _("another index build is running (lock {lock}); try again when it has finished").format(lock=paths.index / ".lock")
+        ) from None
     try:
         return _build(paths, embedder_spec(spec), full, progress, started)
     finally:
@@ -200,7 +217,7 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, sta
         cache = dict(zip(hashes, old))
     todo = list(dict.fromkeys(h for h, _ in flat if h not in cache))
     texts = dict(flat)
-    dim = previous.manifest.dim if cache else 0
+    dim = previous.manifest.dim if cache and previous is not None else 0
     if todo:
         embedder = load_embedder(spec)
         dim = embedder.dim
@@ -221,13 +238,25 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, sta
             bar.close()
     vectors = np.stack([cache[h] for h, _ in flat]) if flat else np.zeros((0, dim), np.float32)
     manifest = Manifest(
-        schema_version=SCHEMA_VERSION, passage_version=PASSAGE_VERSION, embedder_id=eid, dim=int(vectors.shape[1]) if len(vectors) else dim,
-        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        schema_version=SCHEMA_VERSION,
+        passage_version=PASSAGE_VERSION,
+        embedder_id=eid,
+        dim=int(vectors.shape[1]) if len(vectors) else dim,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 2),
-        counts={"passages": sum(p.kind == "passage" for p in passages), "items": sum(p.kind != "passage" for p in passages),
-                "sources": len(kb.guides), "activities": len(kb.activities),
-                "views": len(flat), "embedded": len(todo), "reused": len(flat) - len(todo)},
-        sources=sources, knowledge=knowledge, files={}, derived=derived_versions(),
+        counts={
+            "passages": sum(p.kind == "passage" for p in passages),
+            "items": sum(p.kind != "passage" for p in passages),
+            "sources": len(kb.guides),
+            "activities": len(kb.activities),
+            "views": len(flat),
+            "embedded": len(todo),
+            "reused": len(flat) - len(todo),
+        },
+        sources=sources,
+        knowledge=knowledge,
+        files={},
+        derived=derived_versions(),
     )
 
     def write_derived(folder: Path) -> None:
@@ -235,5 +264,6 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, sta
         write_lexical(folder, lexical, titles)
 
     folder = write_index(paths.index, manifest, records, vectors, write_derived)
-    return BuildResult(manifest.counts["passages"], len(todo), len(flat) - len(todo), time.perf_counter() - started,
-                       folder=folder, reanchored=reports)
+    return BuildResult(
+        manifest.counts["passages"], len(todo), len(flat) - len(todo), time.perf_counter() - started, folder=folder, reanchored=reports
+    )

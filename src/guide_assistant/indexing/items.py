@@ -28,27 +28,39 @@ def _roles(act: Activity) -> list[str]:
 
 def roles_english(kb: KnowledgeBase, act: Activity) -> str:
     names = {r.id: r.name.en for r in kb.roles.roles}
-    parts = [f"{key}: " + ", ".join(names.get(x, x) for x in getattr(act.roles, key))
-             for key in HUKI_KEYS if getattr(act.roles, key)]
+    parts = [f"{key}: " + ", ".join(names.get(x, x) for x in getattr(act.roles, key)) for key in HUKI_KEYS if getattr(act.roles, key)]
     return f"Roles for {act.title} (HUKI): " + "; ".join(parts) + "."
 
 
 def activity_units(kb: KnowledgeBase, guide: Guide, act: Activity) -> list[Passage]:
     out: list[Passage] = []
 
-    def unit(kind: str, key: str, item: Item | None, start: int, end: int, text: str, english: str,
-             detail: str = "") -> None:
+    def unit(kind: str, key: str, item: Item | None, start: int, end: int, text: str, english: str, detail: str = "") -> None:
         if item is not None and item.review == "removed":
             return  # no longer in the guide: kept in the knowledge for review, never evidence
         if item is not None and item.review == "reworded":
             # the guide says something else now: its current words, no stale English
             text, english, detail = guide.readable(start, end), "", "reworded"
-        out.append(Passage(
-            id=f"{act.id}#{key}", source=guide.entry.file, source_id=guide.entry.id, line_start=start, line_end=end,
-            section=act.section, language=guide.entry.language, phases=[act.phase], tracks=list(act.tracks),
-            roles=_roles(act), activities=[act.id], titles=[act.title], text=text, english=english,
-            kind=kind, detail=detail,
-        ))
+        out.append(
+            Passage(
+                id=f"{act.id}#{key}",
+                source=guide.entry.file,
+                source_id=guide.entry.id,
+                line_start=start,
+                line_end=end,
+                section=act.section,
+                language=guide.entry.language,
+                phases=[act.phase],
+                tracks=list(act.tracks),
+                roles=_roles(act),
+                activities=[act.id],
+                titles=[act.title],
+                text=text,
+                english=english,
+                kind=kind,
+                detail=detail,
+            )
+        )
 
     if act.summary is not None:
         s = act.summary
@@ -72,4 +84,3 @@ def activity_units(kb: KnowledgeBase, guide: Guide, act: Activity) -> list[Passa
 
 def build_items(kb: KnowledgeBase) -> list[Passage]:
     return [u for guide, act in kb.activities for u in activity_units(kb, guide, act)]
-

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from guide_assistant.i18n import N_, _
+from guide_assistant.common.i18n import N_, _
 
 SCHEMA_VERSION = 1
 CURRENT = "current"
@@ -81,8 +81,9 @@ def read_manifest(folder: Path) -> Manifest:
     except FileNotFoundError:
         raise IndexMissing(_("{path} is missing").format(path=path)) from None
     except (ValidationError, UnicodeDecodeError, ValueError) as e:
-        raise IndexCorrupt(_("{path} is not a valid manifest ({error}); {rebuild}").format(
-            path=path, error=str(e).splitlines()[0], rebuild=_(REBUILD))) from None
+        raise IndexCorrupt(
+            _("{path} is not a valid manifest ({error}); {rebuild}").format(path=path, error=str(e).splitlines()[0], rebuild=_(REBUILD))
+        ) from None
 
 
 def _missing(path: Path) -> IndexCorrupt:
@@ -90,8 +91,9 @@ def _missing(path: Path) -> IndexCorrupt:
 
 
 def _mismatch(path: Path) -> IndexCorrupt:
-    return IndexCorrupt(_("{path} does not match its checksum in the manifest (damaged or edited); {rebuild}").format(
-        path=path, rebuild=_(REBUILD)))
+    return IndexCorrupt(
+        _("{path} does not match its checksum in the manifest (damaged or edited); {rebuild}").format(path=path, rebuild=_(REBUILD))
+    )
 
 
 def checked_file(folder: Path, manifest: Manifest, name: str, verify: bool = True) -> Path:

@@ -19,11 +19,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from guide_assistant.i18n import _
+from guide_assistant.common.i18n import _
+from guide_assistant.indexing.bm25 import FILES, LexicalIndex
 from guide_assistant.indexing.layout import LEXICAL, REBUILD, IndexCorrupt, Manifest, checked_bytes, checked_file
 from guide_assistant.indexing.passages import Passage
-from guide_assistant.retrieval.bm25 import FILES, LexicalIndex
-from guide_assistant.retrieval.lexical import doc_tokens
+from guide_assistant.kb.tokens import doc_tokens
 
 PASSAGES_PREFIX = "bm25-passages"
 ITEMS_PREFIX = "bm25-items"
@@ -34,13 +34,13 @@ LEXICAL_FILES = (LEXICAL, *(f"{prefix}.{name}" for prefix in (PASSAGES_PREFIX, I
 def lexical_version() -> str:
     """The code that makes the tokens and the BM25 scores, and the versions of bm25s and
     PyStemmer: what the saved indexes depend on besides the passages."""
+    import guide_assistant.indexing.bm25 as bm25
+    import guide_assistant.kb.stopwords as stopwords
     import guide_assistant.kb.textnorm as textnorm
-    import guide_assistant.retrieval.bm25 as bm25
-    import guide_assistant.retrieval.lexical as lexical
-    import guide_assistant.retrieval.stopwords as stopwords
+    import guide_assistant.kb.tokens as lexical
     from guide_assistant.kb.fingerprint import code_fingerprint, package_version
 
-    files = [Path(m.__file__) for m in (lexical, stopwords, bm25, textnorm)] + [Path(__file__)]
+    files = [Path(str(m.__file__)) for m in (lexical, stopwords, bm25, textnorm)] + [Path(__file__)]
     return code_fingerprint(files, (f"bm25s {package_version('bm25s')}", f"PyStemmer {package_version('PyStemmer')}"))
 
 
@@ -53,8 +53,10 @@ class LexicalMeta(BaseModel):
 
 
 def passage_tokens(passages: list[Passage], titles: dict[str, str]) -> list[list[str]]:
-    return [doc_tokens(f"{titles.get(p.source_id, '')} {p.section}\n{p.text}", p.language, " ".join(p.titles) + " " + p.english)
-            for p in passages]
+    return [
+        doc_tokens(f"{titles.get(p.source_id, '')} {p.section}\n{p.text}", p.language, " ".join(p.titles) + " " + p.english)
+        for p in passages
+    ]
 
 
 def item_tokens(items: list[Passage]) -> list[list[str]]:
@@ -78,8 +80,7 @@ def write_lexical(folder: Path, lexical: Lexical, titles: dict[str, str]) -> Non
     (folder / LEXICAL).write_text(meta.model_dump_json(indent=1), encoding="utf-8")
 
 
-def read_lexical(folder: Path, manifest: Manifest, titles: dict[str, str], counts: tuple[int, int],
-                 verify: bool = True) -> Lexical | None:
+def read_lexical(folder: Path, manifest: Manifest, titles: dict[str, str], counts: tuple[int, int], verify: bool = True) -> Lexical | None:
     """The saved indexes, or None when there are none of this code's making or they were
     made under other guide titles. Files the manifest lists that are missing or damaged
     are IndexCorrupt, as for the other index files. ``counts``: (passages, items)."""
@@ -88,8 +89,9 @@ def read_lexical(folder: Path, manifest: Manifest, titles: dict[str, str], count
     try:
         meta = LexicalMeta.model_validate_json(checked_bytes(folder, manifest, LEXICAL))
     except ValueError as e:
-        raise IndexCorrupt(_("{path}: {error}; {rebuild}").format(
-            path=folder / LEXICAL, error=str(e).splitlines()[0], rebuild=_(REBUILD))) from None
+        raise IndexCorrupt(
+            _("{path}: {error}; {rebuild}").format(path=folder / LEXICAL, error=str(e).splitlines()[0], rebuild=_(REBUILD))
+        ) from None
     if meta.titles != titles:
         return None
     for name in LEXICAL_FILES[1:]:
@@ -97,16 +99,21 @@ def read_lexical(folder: Path, manifest: Manifest, titles: dict[str, str], count
     try:
         lexical = Lexical(LexicalIndex.load(folder, PASSAGES_PREFIX), LexicalIndex.load(folder, ITEMS_PREFIX))
     except (ValueError, KeyError, OSError) as e:
-        raise IndexCorrupt(_("{folder}: cannot read the BM25 indexes ({error}); {rebuild}").format(
-            folder=folder, error=str(e).splitlines()[0], rebuild=_(REBUILD))) from None
+        raise IndexCorrupt(
+            _("{folder}: cannot read the BM25 indexes ({error}); {rebuild}").format(
+                folder=folder, error=str(e).splitlines()[0], rebuild=_(REBUILD)
+            )
+        ) from None
     if (lexical.passages.size, lexical.items.size) != counts:
-        raise IndexCorrupt(_("{folder}: the BM25 indexes do not hold the index's passages and items; {rebuild}").format(
-            folder=folder, rebuild=_(REBUILD)))
+        raise IndexCorrupt(
+            _("{folder}: the BM25 indexes do not hold the index's passages and items; {rebuild}").format(folder=folder, rebuild=_(REBUILD))
+        )
     return lexical
 
 
-def lexical_for(folder: Path, manifest: Manifest, passages: list[Passage], items: list[Passage],
-                titles: dict[str, str], verify: bool = True) -> Lexical:
+def lexical_for(
+    folder: Path, manifest: Manifest, passages: list[Passage], items: list[Passage], titles: dict[str, str], verify: bool = True
+) -> Lexical:
     """The saved indexes when they fit; else built now from the passages and items."""
     saved = read_lexical(folder, manifest, titles, (len(passages), len(items)), verify)
     return saved if saved is not None else build_lexical(passages, items, titles)

@@ -63,9 +63,9 @@ def _blocks(lines: list[int], raw: list[str]) -> list[list[int]]:
     """Content lines grouped into paragraphs (split where the raw text has a blank line)."""
     blocks: list[list[int]] = []
     for n in lines:
-        if blocks and n == blocks[-1][-1] + 1 and raw[n - 2].strip():
-            blocks[-1].append(n)
-        elif blocks and all(not raw[k - 1].strip() for k in range(blocks[-1][-1] + 1, n)) and n - blocks[-1][-1] <= 1:
+        if (blocks and n == blocks[-1][-1] + 1 and raw[n - 2].strip()) or (
+            blocks and all(not raw[k - 1].strip() for k in range(blocks[-1][-1] + 1, n)) and n - blocks[-1][-1] <= 1
+        ):
             blocks[-1].append(n)
         else:
             blocks.append([n])
@@ -100,7 +100,7 @@ class _Cutter:
             return
         acts = [a for a in self.guide.activities if a.lines.start <= end and a.lines.end >= start]
         # the activities that hold this passage most tightly describe it
-        acts.sort(key=lambda a: (a.lines.end - a.lines.start))
+        acts.sort(key=lambda a: a.lines.end - a.lines.start)
         acts = [a for a in acts if a.lines.start <= start and a.lines.end >= end] or acts[:2]
         acts = acts[:2]
         phases = list(dict.fromkeys(a.phase for a in acts))
@@ -109,16 +109,28 @@ class _Cutter:
             for c in self.kb.phases.crosswalk:
                 if c.source == self.guide.entry.file and c.lines.start <= start and c.lines.end >= end:
                     phases, tracks = list(c.phases), list(c.tracks)
-        roles = list(dict.fromkeys(
-            r for a in acts for key in ("accountable", "responsible", "consulted", "informed") for r in getattr(a.roles, key)
-        ))
+        roles = list(
+            dict.fromkeys(r for a in acts for key in ("accountable", "responsible", "consulted", "informed") for r in getattr(a.roles, key))
+        )
         english = self.english(start, end)
-        self.out.append(Passage(
-            id=f"{self.guide.entry.id}:{start}-{end}", source=self.guide.entry.file, source_id=self.guide.entry.id,
-            line_start=start, line_end=end, section=sec.path_text or self.guide.entry.title,
-            language=self.guide.entry.language, phases=phases, tracks=tracks, roles=roles,
-            activities=[a.id for a in acts], titles=[a.title for a in acts], text=text, english=english,
-        ))
+        self.out.append(
+            Passage(
+                id=f"{self.guide.entry.id}:{start}-{end}",
+                source=self.guide.entry.file,
+                source_id=self.guide.entry.id,
+                line_start=start,
+                line_end=end,
+                section=sec.path_text or self.guide.entry.title,
+                language=self.guide.entry.language,
+                phases=phases,
+                tracks=tracks,
+                roles=roles,
+                activities=[a.id for a in acts],
+                titles=[a.title for a in acts],
+                text=text,
+                english=english,
+            )
+        )
 
     def english(self, start: int, end: int) -> str:
         """English text of every structured item whose lines fall on this passage, and the
@@ -137,8 +149,11 @@ class _Cutter:
                     out.append(it.text)
             r = act.roles.lines
             if r is not None and act.roles.review is None and r.start <= end and r.end >= start:
-                parts = [f"{key}: " + ", ".join(role_names.get(x, x) for x in getattr(act.roles, key))
-                         for key in ("accountable", "responsible", "consulted", "informed") if getattr(act.roles, key)]
+                parts = [
+                    f"{key}: " + ", ".join(role_names.get(x, x) for x in getattr(act.roles, key))
+                    for key in ("accountable", "responsible", "consulted", "informed")
+                    if getattr(act.roles, key)
+                ]
                 out.append(f"Roles for {act.title} (HUKI): " + "; ".join(parts) + ".")
         return " ".join(out)
 

@@ -15,15 +15,15 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import faiss
 import numpy as np
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from guide_assistant.fsutil import fsync_dir
-from guide_assistant.i18n import _
+from guide_assistant.common.fsutil import fsync_dir
+from guide_assistant.common.i18n import _
 from guide_assistant.indexing.layout import (  # noqa: F401 - the index's names, re-exported for callers
     CURRENT,
     MANIFEST,
@@ -83,20 +83,29 @@ def load_index(index_root: Path, verify: bool = True) -> IndexData:
         raise IndexMissing(_("no index in {folder}; build it with `guide-assistant index build`").format(folder=index_root))
     manifest = read_manifest(folder)
     if manifest.schema_version != SCHEMA_VERSION:
-        raise IndexCorrupt(_("{folder}: index schema {saved}, this version reads {version}; {rebuild}").format(
-            folder=folder, saved=manifest.schema_version, version=SCHEMA_VERSION, rebuild=_(REBUILD)))
+        raise IndexCorrupt(
+            _("{folder}: index schema {saved}, this version reads {version}; {rebuild}").format(
+                folder=folder, saved=manifest.schema_version, version=SCHEMA_VERSION, rebuild=_(REBUILD)
+            )
+        )
     checked_file(folder, manifest, VECTORS, verify)
     passages = checked_bytes(folder, manifest, PASSAGES, verify)
     try:
         records = _RECORDS.validate_json(passages)
         vectors = faiss.read_index(str(folder / VECTORS))
     except (ValueError, ValidationError, RuntimeError) as e:
-        raise IndexCorrupt(_("{folder}: cannot read the index ({error}); {rebuild}").format(
-            folder=folder, error=str(e).splitlines()[0], rebuild=_(REBUILD))) from None
+        raise IndexCorrupt(
+            _("{folder}: cannot read the index ({error}); {rebuild}").format(
+                folder=folder, error=str(e).splitlines()[0], rebuild=_(REBUILD)
+            )
+        ) from None
     views = sum(len(r.view_hashes) for r in records)
     if vectors.ntotal != views or vectors.d != manifest.dim:
-        raise IndexCorrupt(_("{folder}: {vectors} vectors for {views} passage views; {rebuild}").format(
-            folder=folder, vectors=vectors.ntotal, views=views, rebuild=_(REBUILD)))
+        raise IndexCorrupt(
+            _("{folder}: {vectors} vectors for {views} passage views; {rebuild}").format(
+                folder=folder, vectors=vectors.ntotal, views=views, rebuild=_(REBUILD)
+            )
+        )
     return IndexData(folder, manifest, records, vectors)
 
 
@@ -112,6 +121,7 @@ def choose_index_type(n: int) -> str:
 
 
 def make_vector_index(vectors: np.ndarray, dim: int) -> faiss.Index:
+    index: faiss.Index
     if choose_index_type(len(vectors)) == "IndexFlatIP":
         index = faiss.IndexFlatIP(dim)
     else:
@@ -121,8 +131,13 @@ def make_vector_index(vectors: np.ndarray, dim: int) -> faiss.Index:
     return index
 
 
-def write_index(index_root: Path, manifest: Manifest, records: list[PassageRecord], vectors: np.ndarray,
-                write_derived: Callable[[Path], None] | None = None) -> Path:
+def write_index(
+    index_root: Path,
+    manifest: Manifest,
+    records: list[PassageRecord],
+    vectors: np.ndarray,
+    write_derived: Callable[[Path], None] | None = None,
+) -> Path:
     """Write a complete index into a temporary folder and swap it in atomically.
     ``write_derived`` writes the files derived from the knowledge (the knowledge snapshot,
     the BM25 indexes) into that folder; every file there gets its checksum in the manifest."""
@@ -135,8 +150,7 @@ def write_index(index_root: Path, manifest: Manifest, records: list[PassageRecor
         )
         if write_derived is not None:
             write_derived(tmp)
-        names = [VECTORS, PASSAGES, *sorted(p.name for p in tmp.iterdir()
-                                            if p.is_file() and p.name not in (VECTORS, PASSAGES, MANIFEST))]
+        names = [VECTORS, PASSAGES, *sorted(p.name for p in tmp.iterdir() if p.is_file() and p.name not in (VECTORS, PASSAGES, MANIFEST))]
         files = {name: sha256_file(tmp / name) for name in names}
         manifest = manifest.model_copy(update={"files": files})
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from guide_assistant.config import Paths
+from guide_assistant.common.config import Paths
 
 ANCHORED = "anchored"
 REPORTS = "changes"

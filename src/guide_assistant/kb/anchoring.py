@@ -28,19 +28,20 @@ import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
-from guide_assistant.config import Paths
-from guide_assistant.fsutil import atomic_write_bytes, atomic_write_text
+from guide_assistant.common.config import Paths
+from guide_assistant.common.fsutil import atomic_write_bytes, atomic_write_text
 from guide_assistant.kb import fidelity
 from guide_assistant.kb.anchored import anchored_path, differs, report_path
 from guide_assistant.kb.cleanup import Cleaner
-from guide_assistant.kb.schema import ActivitiesFile, Item, PassageFixesFile, PhasesFile, SourcesFile
+from guide_assistant.kb.schema import ActivitiesFile, Item, PassageFixesFile, PhasesFile, SourceEntry, SourcesFile
 from guide_assistant.kb.textnorm import ocr_fold, words
 from guide_assistant.kb.yamlio import YamlDoc, compose_and_load, load_model
 
@@ -89,9 +90,11 @@ class Report(BaseModel):
         return sum(c.kind == kind for c in self.changes)
 
     def summary(self) -> str:
-        return (f"{self.source}: {self.unchanged} references unchanged, {self.count('moved')} moved, "
-                f"{self.count('reworded')} reworded, {self.count('removed')} removed; "
-                f"{len(self.uncovered)} new passages no item covers yet")
+        return (
+            f"{self.source}: {self.unchanged} references unchanged, {self.count('moved')} moved, "
+            f"{self.count('reworded')} reworded, {self.count('removed')} removed; "
+            f"{len(self.uncovered)} new passages no item covers yet"
+        )
 
 
 # --- the text mapping -------------------------------------------------------------------
@@ -119,6 +122,7 @@ class TextMap:
         old and new word, and old word -> new word for unchanged words. Text re-flowed onto
         other lines keeps its words, so its items move with them."""
         if self._words is None:
+
             def split(lines: list[str]) -> tuple[list[str], list[int]]:
                 toks, where = [], []
                 for n, line in enumerate(lines, 1):
@@ -130,7 +134,7 @@ class TextMap:
             ot, ol = split(self.old)
             nt, nl = split(self.new)
             mapping: dict[int, int] = {}
-            for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ot, nt, autojunk=False).get_opcodes():
+            for tag, i1, i2, j1, _j2 in difflib.SequenceMatcher(None, ot, nt, autojunk=False).get_opcodes():
                 if tag == "equal":
                     for k in range(i2 - i1):
                         mapping[i1 + k] = j1 + k
@@ -141,7 +145,7 @@ class TextMap:
         """Line ranges of the new text whose words are new (not old words re-flowed)."""
         if not self.inserted:
             return []
-        ol, nl, mapping = self.word_map()
+        _ol, nl, mapping = self.word_map()
         kept = set(mapping.values())
         lines = sorted({nl[j] for j in range(len(nl)) if j not in kept})
         out: list[tuple[int, int]] = []
@@ -185,7 +189,7 @@ class TextMap:
     def cleaned(self, lines: list[str], a: int, b: int) -> str:
         return "\n".join(self.cleaner.clean_line(x)[0] for x in lines[a - 1 : b])
 
-    def search(self, a: int, b: int) -> tuple[int, int] | None | str:
+    def search(self, a: int, b: int) -> tuple[int, int] | str | None:
         """The cited lines found verbatim elsewhere: the unique place, the place whose context
         matches best, or "tie" when context cannot decide."""
         want = [x for x in self.old[a - 1 : b]]
@@ -199,8 +203,17 @@ class TextMap:
             return hits[0] + 1, hits[0] + n
         before = "\n".join(self.old[max(0, a - 1 - CONTEXT) : a - 1])
         after = "\n".join(self.old[b : b + CONTEXT])
-        scored = sorted(((fuzz.ratio(before, "\n".join(self.new[max(0, j - CONTEXT) : j]))
-                          + fuzz.ratio(after, "\n".join(self.new[j + n : j + n + CONTEXT])), j) for j in hits), reverse=True)
+        scored = sorted(
+            (
+                (
+                    fuzz.ratio(before, "\n".join(self.new[max(0, j - CONTEXT) : j]))
+                    + fuzz.ratio(after, "\n".join(self.new[j + n : j + n + CONTEXT])),
+                    j,
+                )
+                for j in hits
+            ),
+            reverse=True,
+        )
         if scored[0][0] == scored[1][0]:
             return "tie"
         j = scored[0][1]
@@ -211,7 +224,7 @@ class TextMap:
             self._tokens[n] = set(words(ocr_fold(self.cleaner.clean_line(self.new[n - 1])[0])))
         return self._tokens[n]
 
-    def fuzzy(self, wording: str, a: int, b: int) -> tuple[str, tuple[int, int]] | None | str:
+    def fuzzy(self, wording: str, a: int, b: int) -> tuple[str, tuple[int, int]] | str | None:
         """Windows of the new text that hold the wording (containment >= THRESHOLD: 'moved') or
         are the same text reworded (token_sort_ratio >= REWORDED_MIN: 'reworded'). Only
         windows that share a third of the wording's words are compared."""
@@ -257,7 +270,7 @@ def fuzzy_prefilter(wording: str, new: list[str]) -> bool:
 @dataclass
 class Ref:
     file: str  # relative to knowledge/
-    loc: tuple  # data path to the mapping that has `lines`
+    loc: tuple[Any, ...]  # data path to the mapping that has `lines`
     what: str
     a: int
     b: int
@@ -283,7 +296,7 @@ class Plan:
     problems: list[str] = field(default_factory=list)
 
 
-def _item_refs(file: str, loc: tuple, what: str, item: Item, section: str) -> Ref:
+def _item_refs(file: str, loc: tuple[Any, ...], what: str, item: Item, section: str) -> Ref:
     return Ref(file, loc, what, item.lines.start, item.lines.end, item.original, False, item.review, section)
 
 
@@ -293,7 +306,7 @@ def references(paths: Paths, source_file: str, source_id: str) -> list[Ref]:
     refs: list[Ref] = []
     path = k / "activities" / f"{source_id}.yaml"
     if path.exists():
-        acts, doc, _ = load_model(path, str(path), ActivitiesFile)
+        acts, _doc, _ = load_model(path, str(path), ActivitiesFile)
         if acts is not None:
             f = f"activities/{source_id}.yaml"
             for i, act in enumerate(acts.activities):
@@ -302,31 +315,67 @@ def references(paths: Paths, source_file: str, source_id: str) -> list[Ref]:
                 if act.summary:
                     refs.append(_item_refs(f, base + ("summary",), f"summary of {act.id}", act.summary, act.section))
                 if act.roles.lines is not None:
-                    refs.append(Ref(f, base + ("roles",), f"HUKI list of {act.id}", act.roles.lines.start, act.roles.lines.end,
-                                    None, False, act.roles.review, act.section))
+                    refs.append(
+                        Ref(
+                            f,
+                            base + ("roles",),
+                            f"HUKI list of {act.id}",
+                            act.roles.lines.start,
+                            act.roles.lines.end,
+                            None,
+                            False,
+                            act.roles.review,
+                            act.section,
+                        )
+                    )
                 for n, it in enumerate(act.steps):
                     refs.append(_item_refs(f, base + ("steps", n), f"step {n + 1} of {act.id}", it, act.section))
-                for n, it in enumerate(act.deliverables):
-                    refs.append(_item_refs(f, base + ("deliverables", n), f"deliverable {n + 1} of {act.id}", it, act.section))
+                for n, deliverable in enumerate(act.deliverables):
+                    refs.append(_item_refs(f, base + ("deliverables", n), f"deliverable {n + 1} of {act.id}", deliverable, act.section))
                 if act.decision:
                     refs.append(_item_refs(f, base + ("decision",), f"decision of {act.id}", act.decision, act.section))
-                    for n, it in enumerate(act.decision.questions):
-                        refs.append(_item_refs(f, base + ("decision", "questions", n), f"decision question {n + 1} of {act.id}", it, act.section))
-                for n, it in enumerate(act.tools):
-                    refs.append(_item_refs(f, base + ("tools", n), f"tool {n + 1} of {act.id}", it, act.section))
+                    for n, question in enumerate(act.decision.questions):
+                        refs.append(
+                            _item_refs(
+                                f, base + ("decision", "questions", n), f"decision question {n + 1} of {act.id}", question, act.section
+                            )
+                        )
+                for n, tool in enumerate(act.tools):
+                    refs.append(_item_refs(f, base + ("tools", n), f"tool {n + 1} of {act.id}", tool, act.section))
     phases, _, _ = load_model(k / "phases.yaml", "phases.yaml", PhasesFile)
     if phases is not None:
         for i, c in enumerate(phases.crosswalk):
             if c.source == source_file:
-                refs.append(Ref("phases.yaml", ("crosswalk", i), f"crosswalk entry '{c.section}'", c.lines.start, c.lines.end,
-                                None, True, c.review, c.section))
+                refs.append(
+                    Ref(
+                        "phases.yaml",
+                        ("crosswalk", i),
+                        f"crosswalk entry '{c.section}'",
+                        c.lines.start,
+                        c.lines.end,
+                        None,
+                        True,
+                        c.review,
+                        c.section,
+                    )
+                )
     fixes_path = k / "cleanup" / "passages" / f"{source_id}.yaml"
     if fixes_path.exists():
         fixes, _, _ = load_model(fixes_path, str(fixes_path), PassageFixesFile)
         if fixes is not None:
             for i, p in enumerate(fixes.passages):
-                refs.append(Ref(f"cleanup/passages/{source_id}.yaml", ("passages", i), f"hand-fixed passage {i + 1}",
-                                p.lines.start, p.lines.end, None, False, p.review))
+                refs.append(
+                    Ref(
+                        f"cleanup/passages/{source_id}.yaml",
+                        ("passages", i),
+                        f"hand-fixed passage {i + 1}",
+                        p.lines.start,
+                        p.lines.end,
+                        None,
+                        False,
+                        p.review,
+                    )
+                )
     return refs
 
 
@@ -350,8 +399,11 @@ def map_reference(ref: Ref, tm: TextMap) -> tuple[str, tuple[int, int] | None]:
         kind, rng = words
         if kind == "partly":  # some words changed or the text around it did: does it still say the same?
             wording = ref.wording or tm.cleaned(tm.old, ref.a, ref.b)
-            same = (fidelity.containment(wording, tm.cleaned(tm.new, *rng)) >= WHOLE if ref.wording
-                    else tm.cleaned(tm.new, *rng).split() == wording.split())
+            same = (
+                fidelity.containment(wording, tm.cleaned(tm.new, *rng)) >= WHOLE
+                if ref.wording
+                else tm.cleaned(tm.new, *rng).split() == wording.split()
+            )
             kind = "moved" if same else "reworded"
         return kind, rng
     found = tm.search(ref.a, ref.b)
@@ -375,8 +427,12 @@ def map_reference(ref: Ref, tm: TextMap) -> tuple[str, tuple[int, int] | None]:
 def plan_reanchor(paths: Paths, source_id: str, source_file: str, old_text: str, new_text: str, cleaner: Cleaner) -> Plan:
     old, new = old_text.split("\n"), new_text.split("\n")
     tm = TextMap(old, new, cleaner)
-    report = Report(source=source_file, at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    old_sha256=hashlib.sha256(old_text.encode()).hexdigest(), new_sha256=hashlib.sha256(new_text.encode()).hexdigest())
+    report = Report(
+        source=source_file,
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+        old_sha256=hashlib.sha256(old_text.encode()).hexdigest(),
+        new_sha256=hashlib.sha256(new_text.encode()).hexdigest(),
+    )
     plan = Plan(source_file, report)
     covered: list[tuple[int, int]] = []
     for ref in references(paths, source_file, source_id):
@@ -392,9 +448,16 @@ def plan_reanchor(paths: Paths, source_id: str, source_file: str, old_text: str,
         if rng:
             covered.append(rng)
         change = Change(
-            file=ref.file, line=0, what=ref.what, kind=kind, old=(ref.a, ref.b), new=rng,
+            file=ref.file,
+            line=0,
+            what=ref.what,
+            kind=kind,
+            old=(ref.a, ref.b),
+            new=rng,
             old_text=tm.cleaned(old, ref.a, min(ref.b, len(old))) if not ref.span else "",
-            new_text=tm.cleaned(new, *rng) if rng and not ref.span else "", section=ref.section)
+            new_text=tm.cleaned(new, *rng) if rng and not ref.span else "",
+            section=ref.section,
+        )
         report.changes.append(change)
         plan.edits.setdefault(ref.file, []).append(Edit(ref, rng, review, change))
     for a, b in tm.added_text():  # new text (not re-flowed old text) that no item's lines cover
@@ -436,7 +499,7 @@ def edit_yaml(text: str, doc: YamlDoc, edits: list[Edit]) -> tuple[str, list[tup
                 if rm:
                     lines[r - 1] = f"{rm.group(1)}{e.review}{rm.group(3)}"
             else:
-                indent = re.match(r"^(\s*)", lines[n - 1]).group(1)
+                indent = lines[n - 1][: len(lines[n - 1]) - len(lines[n - 1].lstrip())]
                 if lines[n - 1].lstrip().startswith("- "):
                     indent += "  "
                 lines.insert(n, f"{indent}review: {e.review}")
@@ -455,8 +518,8 @@ def apply_plan(paths: Paths, plan: Plan, source_id: str, new_text: str) -> Repor
             raise AnchorError([f"knowledge/{file}: invalid YAML ({e}); cannot re-anchor it"]) from None
         new, placed = edit_yaml(text, YamlDoc(file, data, root), edits)
         texts[file] = new
-        for e, line in placed:
-            e.change.line = line
+        for edit, line in placed:
+            edit.change.line = line
     for file, text in texts.items():
         atomic_write_text(paths.knowledge / file, text)
     atomic_write_text(report_path(paths, source_id), plan.report.model_dump_json(indent=1))
@@ -472,7 +535,7 @@ def snapshot(paths: Paths, source_file: str) -> None:
 def changed_sources(paths: Paths) -> list[tuple[str, str, str]]:
     """(source id, file, anchored text) for every registered source that differs from its snapshot."""
     reg, _, _ = load_model(paths.knowledge / "sources.yaml", "sources.yaml", SourcesFile)
-    out = []
+    out: list[tuple[str, str, str]] = []
     if reg is None:
         return out
     for s in reg.sources:
@@ -493,11 +556,15 @@ def cleaner_for(paths: Paths, source_id: str, language: str | None = None) -> Cl
     fixes_path = paths.knowledge / "cleanup" / "passages" / f"{source_id}.yaml"
     w = load_model(words_path, str(words_path), WordFixesFile)[0] if words_path.exists() else None
     p = load_model(fixes_path, str(fixes_path), PassageFixesFile)[0] if fixes_path.exists() else None
-    return Cleaner(w.words if w else {}, tuple(w.line_prefixes) if w else (),
-                   tuple(x for x in (p.passages if p else []) if x.review is None), language=language)
+    return Cleaner(
+        w.words if w else {},
+        tuple(w.line_prefixes) if w else (),
+        tuple(x for x in (p.passages if p else []) if x.review is None),
+        language=language,
+    )
 
 
-def _entry(paths: Paths, source_id: str):
+def _entry(paths: Paths, source_id: str) -> SourceEntry:
     reg, _, _ = load_model(paths.knowledge / "sources.yaml", "sources.yaml", SourcesFile)
     if reg is None:
         raise AnchorError(["knowledge/sources.yaml: cannot be read"])
@@ -546,7 +613,7 @@ def ensure_snapshots(paths: Paths) -> list[str]:
     project from before re-anchoring): its knowledge is taken as anchored to it now."""
     reg, _, _ = load_model(paths.knowledge / "sources.yaml", "sources.yaml", SourcesFile)
     made = []
-    for s in (reg.sources if reg else []):
+    for s in reg.sources if reg else []:
         if (paths.sources / s.file).exists() and not anchored_path(paths, s.file).exists():
             snapshot(paths, s.file)
             made.append(s.file)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from guide_assistant.kb.anchoring import Report
+from guide_assistant.kb.anchoring import Change, Report
 
 
 def _md(text: str) -> str:
@@ -35,12 +35,12 @@ def render(report: Report, title: str, pending: bool = False) -> str:
     head = f"## {_md(title)} (`{report.source}`)"
     when = "not yet re-anchored: `guide-assistant index build` will apply this" if pending else f"re-anchored {report.at}"
     lines = [head, "", f"_{report.summary()}; {when}._", ""]
-    by_section: dict[str, list] = {}
+    by_section: dict[str, list[Change]] = {}
     for c in report.changes:
         by_section.setdefault(c.section or "(guide)", []).append(c)
     for section, changes in by_section.items():
         lines.append(f"### {_md(section)}")
-        moved: dict[int, list] = {}  # moves by the same number of lines are one line of the report
+        moved: dict[int, list[Change]] = {}  # moves by the same number of lines are one line of the report
         for c in changes:
             if c.kind == "moved" and c.new:
                 moved.setdefault(c.new[0] - c.old[0], []).append(c)
@@ -53,7 +53,8 @@ def render(report: Report, title: str, pending: bool = False) -> str:
             if c.kind == "moved":
                 continue
             elif c.kind == "reworded":
-                lines.append(f"- **reworded** (review): {c.what}, {where} → {c.new[0]}–{c.new[1]} ({c.file}:{c.line})")
+                new = c.new or c.old  # a reworded item has its new lines
+                lines.append(f"- **reworded** (review): {c.what}, {where} → {new[0]}–{new[1]} ({c.file}:{c.line})")
                 lines.append(f"  - {word_diff(c.old_text, c.new_text)}")
             else:
                 lines.append(f"- **removed** (review): {c.what}, {where} ({c.file}:{c.line})")

@@ -17,6 +17,7 @@ compound keeps its hyphen and space ("vård- och omsorg"), an abbreviation its h
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -98,8 +99,7 @@ class Cleaner:
     def _is_word(self, word: str) -> bool:
         return is_word(word, self.language)
 
-    def join_hyphenated(self, current: str, text: str, blank_lines: int = 0,
-                        raw_current: str = "", raw_text: str = "") -> str | None:
+    def join_hyphenated(self, current: str, text: str, blank_lines: int = 0, raw_current: str = "", raw_text: str = "") -> str | None:
         """``current`` (readable text whose raw line ended in a hyphenated word) joined with
         ``text`` (the readable text of the next line, after ``blank_lines`` blank lines), or
         None when they are not joined there (no hyphen at the end, or a hyphen that does not
@@ -146,7 +146,7 @@ class Cleaner:
     def passage_within(self, start: int, end: int) -> list[PassageFix]:
         return [p for p in self.passages if start <= p.lines.start and p.lines.end <= end]
 
-    def readable(self, lines: list[str], first_line: int, keep=None) -> str:
+    def readable(self, lines: list[str], first_line: int, keep: Callable[[int, str], bool] | None = None) -> str:
         """Readable paragraphs for raw ``lines`` that start at line number ``first_line``.
 
         Hand-fixed passages that lie wholly inside the range replace their lines.

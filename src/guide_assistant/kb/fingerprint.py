@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from guide_assistant.config import Paths
+from guide_assistant.common.config import Paths
 
 
 def sha256_bytes(data: bytes) -> str:

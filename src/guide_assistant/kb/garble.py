@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import combinations
 from math import log10
 from pathlib import Path
+from typing import Any
 
 from guide_assistant.kb.textnorm import OCR_TOKEN_RE, WORD_EDGE, match_case
 
@@ -60,20 +62,75 @@ _CAPITAL_I_RE = re.compile(r"[a-zåäöæø]I[a-zåäöæø]")
 # are the characters that may form a run; a run of two or three must hold a "strong" one
 # (a symbol, or a letter that OCR often puts for the lost vowel).
 _SINGLE = {
-    "sv": {"d": "äåö", "é": "öåä", "&": "äå", "@": "äå", "a": "äåö", "o": "ö", "g": "öä", "e": "ä",
-           "6": "ö", "8": "ö", "0": "ö", "3": "ö", "1": "l", "I": "l", "|": "lI", "[": "l", "]": "l",
-           "O": "Ö", "A": "ÄÅ", "S": "Ö", "D": "ÄÖ", "ö": "o", "ä": "a", "å": "a"},
-    "nb": {"g": "øo", "a": "åøæ", "e": "øæ", "o": "ø", "u": "ø", "&": "åæø", "é": "åøe", "@": "æ",
-           "z": "æ", "d": "åø", "i": "j", "1": "l", "I": "l", "|": "l", "[": "l", "]": "l",
-           "O": "Ø", "A": "ÅÆ", "E": "Æ", "ø": "o", "å": "a", "æ": "e"},
+    "sv": {
+        "d": "äåö",
+        "é": "öåä",
+        "&": "äå",
+        "@": "äå",
+        "a": "äåö",
+        "o": "ö",
+        "g": "öä",
+        "e": "ä",
+        "6": "ö",
+        "8": "ö",
+        "0": "ö",
+        "3": "ö",
+        "1": "l",
+        "I": "l",
+        "|": "lI",
+        "[": "l",
+        "]": "l",
+        "O": "Ö",
+        "A": "ÄÅ",
+        "S": "Ö",
+        "D": "ÄÖ",
+        "ö": "o",
+        "ä": "a",
+        "å": "a",
+    },
+    "nb": {
+        "g": "øo",
+        "a": "åøæ",
+        "e": "øæ",
+        "o": "ø",
+        "u": "ø",
+        "&": "åæø",
+        "é": "åøe",
+        "@": "æ",
+        "z": "æ",
+        "d": "åø",
+        "i": "j",
+        "1": "l",
+        "I": "l",
+        "|": "l",
+        "[": "l",
+        "]": "l",
+        "O": "Ø",
+        "A": "ÅÆ",
+        "E": "Æ",
+        "ø": "o",
+        "å": "a",
+        "æ": "e",
+    },
 }
 _RUN_CHARS = {"sv": set("déa&@o6830g"), "nb": set("gaeo&é@zdu")}
 _STRONG = {"sv": set("dé&@6830g"), "nb": set("g&é@zed")}
 _RUN_TO = {"sv": "äåö", "nb": "øåæ"}
 # Two OCR'd characters for two letters ("16sning" -> lösning).
-_PAIRS = {"sv": {"16": ["lö"], "18": ["lö"], "I6": ["lö"], "|6": ["lö"], "[6": ["lö"],
-                "1&": ["lö", "lä", "lå"], "I&": ["lö", "lä", "lå"], "[&": ["lö", "lä", "lå"], "|&": ["lö", "lä", "lå"]},
-          "nb": {"1g": ["lø"], "Ig": ["lø"]}}
+_PAIRS = {
+    "sv": {
+        "16": ["lö"],
+        "18": ["lö"],
+        "I6": ["lö"],
+        "|6": ["lö"],
+        "[6": ["lö"],
+        "1&": ["lö", "lä", "lå"],
+        "I&": ["lö", "lä", "lå"],
+        "[&": ["lö", "lä", "lå"],
+        "|&": ["lö", "lä", "lå"],
+    },
+    "nb": {"1g": ["lø"], "Ig": ["lø"]},
+}
 MAX_EDITS = 2
 MAX_CANDIDATES = 20000
 
@@ -103,15 +160,15 @@ def dictionary_path(lang: str) -> Path:
     )
 
 
-@lru_cache(maxsize=None)
-def load_dictionary(lang: str):
+@cache
+def load_dictionary(lang: str) -> Any:
     """The spylls hunspell Dictionary for ``sv`` or ``nb`` (loaded once)."""
     from spylls.hunspell import Dictionary
 
     return Dictionary.from_files(str(dictionary_path(lang)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _freqs(lang: str) -> dict[str, float]:
     from wordfreq import get_frequency_dict
 
@@ -175,7 +232,7 @@ def _edits(word: str, lang: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def candidates(word: str, lang: str, max_edits: int = MAX_EDITS):
+def candidates(word: str, lang: str, max_edits: int = MAX_EDITS) -> Iterator[tuple[int, str]]:
     """Words the OCR confusions make of ``word`` with up to ``max_edits`` non-overlapping edits,
     fewest edits first."""
     edits = [e for e in _edits(word, lang) if word[e[0] : e[1]] != e[2]]

@@ -5,22 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from guide_assistant.config import Paths
+from guide_assistant.common.config import Paths
 from guide_assistant.kb.cleanup import Cleaner
 from guide_assistant.kb.errors import KnowledgeError, KnowledgeProblem
 from guide_assistant.kb.schema import (
-    Aliases,
     ActivitiesFile,
     Activity,
+    Aliases,
     EventsFile,
-    RelationWords,
     GlossaryFile,
     Item,
     Lines,
     PassageFixesFile,
     PhasesFile,
+    RelationWords,
     RolesFile,
     SourceEntry,
     SourcesFile,
@@ -71,8 +71,9 @@ class KnowledgeBase:
     phases: PhasesFile
     roles: RolesFile
     glossary: GlossaryFile
-    events: EventsFile = field(default_factory=lambda: EventsFile(relations=RelationWords(
-        before=Aliases(), after=Aliases(), during=Aliases())))
+    events: EventsFile = field(
+        default_factory=lambda: EventsFile(relations=RelationWords(before=Aliases(), after=Aliases(), during=Aliases()))
+    )
 
     def guide_for_file(self, file: str) -> Guide:
         for g in self.guides.values():
@@ -100,15 +101,15 @@ class _Loader:
     def label(self, path: Path) -> str:
         return self.paths.rel(path)
 
-    def model(self, path: Path, model):
+    def model(self, path: Path, model: Any) -> tuple[Any, Any]:
         from guide_assistant.kb.yamlio import load_model
 
         obj, doc, problems = load_model(path, self.label(path), model)
         self.problems.extend(problems)
         return obj, doc
 
-    def duplicates(self, doc: YamlDoc, ids: list[tuple[tuple, str]], what: str) -> None:
-        seen: dict[str, tuple] = {}
+    def duplicates(self, doc: YamlDoc, ids: list[tuple[tuple[Any, ...], str]], what: str) -> None:
+        seen: dict[str, tuple[Any, ...]] = {}
         for loc, value in ids:
             if value in seen:
                 first = doc.line_of(seen[value])
@@ -169,12 +170,15 @@ class _Loader:
                 last = 0
                 for i, p in sorted(enumerate(obj.passages), key=lambda t: t[1].lines.start):
                     if p.review is not None:
-                        self.warnings.append(doc.problem(("passages", i, "review"), f"hand-fixed passage under review ({p.review}); not applied"))
+                        self.warnings.append(
+                            doc.problem(("passages", i, "review"), f"hand-fixed passage under review ({p.review}); not applied")
+                        )
                         continue
                     self.lines_ok(doc, ("passages", i, "lines"), p.lines, text)
                     if p.lines.start <= last:
-                        self.problems.append(doc.problem(("passages", i, "lines"),
-                                                         f"passage lines {p.lines.start}-{p.lines.end} overlap another passage"))
+                        self.problems.append(
+                            doc.problem(("passages", i, "lines"), f"passage lines {p.lines.start}-{p.lines.end} overlap another passage")
+                        )
                     last = max(last, p.lines.end)
                 passages = obj
         # a hand-fixed passage whose lines changed in the guide is not applied until reviewed
@@ -185,9 +189,11 @@ class _Loader:
         if source != entry.file:
             self.problems.append(doc.problem(("source",), f"source '{source}' does not match {entry.file} (id {entry.id})"))
 
-    def lines_ok(self, doc: YamlDoc, loc: tuple, lines: Lines, text: SourceText) -> bool:
+    def lines_ok(self, doc: YamlDoc, loc: tuple[Any, ...], lines: Lines, text: SourceText) -> bool:
         if not text.in_range(lines.start, lines.end):
-            self.problems.append(doc.problem(loc, f"lines {lines.start}-{lines.end} are past the end of {text.entry.file} ({len(text.lines)} lines)"))
+            self.problems.append(
+                doc.problem(loc, f"lines {lines.start}-{lines.end} are past the end of {text.entry.file} ({len(text.lines)} lines)")
+            )
             return False
         return True
 
@@ -212,7 +218,9 @@ class _Loader:
                 continue
             guide = guides.get(path.stem)
             if guide is None:
-                self.problems.append(doc.problem(("source",), f"no source with id '{path.stem}' in sources.yaml (the file name is the source id)"))
+                self.problems.append(
+                    doc.problem(("source",), f"no source with id '{path.stem}' in sources.yaml (the file name is the source id)")
+                )
                 continue
             self.same_source(doc, obj.source, guide.entry)
             for ai, act in enumerate(obj.activities):
@@ -223,7 +231,7 @@ class _Loader:
                 self.check_activity(doc, loc, act, guide, role_ids)
             guide.activities = list(obj.activities)
 
-    def check_activity(self, doc: YamlDoc, loc: tuple, act: Activity, guide: Guide, role_ids: set[str] | None) -> None:
+    def check_activity(self, doc: YamlDoc, loc: tuple[Any, ...], act: Activity, guide: Guide, role_ids: set[str] | None) -> None:
         from guide_assistant.kb import fidelity
 
         self.lines_ok(doc, loc + ("lines",), act.lines, guide.text)
@@ -242,7 +250,7 @@ class _Loader:
             if sid in seen_steps:
                 self.problems.append(doc.problem(loc + ("steps", si), f"duplicate step id '{sid}'"))
             seen_steps.add(sid)
-        items: list[tuple[tuple, Item]] = []
+        items: list[tuple[tuple[Any, ...], Item]] = []
         if act.summary is not None:
             items.append((loc + ("summary",), act.summary))
         items += [(loc + ("steps", i), s) for i, s in enumerate(act.steps)]
@@ -253,22 +261,29 @@ class _Loader:
             items += [(loc + ("decision", "questions", i), q) for i, q in enumerate(act.decision.questions)]
         for iloc, item in items:
             if item.review is not None:  # the guide changed under it, or an unreviewed draft: not checked as fact
-                self.warnings.append(doc.problem(iloc + ("review",), f"under review ({item.review}): lines "
-                                                 f"{item.lines.start}-{item.lines.end} of {guide.entry.file}"))
+                self.warnings.append(
+                    doc.problem(
+                        iloc + ("review",), f"under review ({item.review}): lines {item.lines.start}-{item.lines.end} of {guide.entry.file}"
+                    )
+                )
                 continue
             if not self.lines_ok(doc, iloc + ("lines",), item.lines, guide.text):
                 continue
             if self.check_fidelity:
                 score = fidelity.containment(item.original, guide.cleaned_span(item.lines.start, item.lines.end))
                 if score < fidelity.THRESHOLD:
-                    self.problems.append(doc.problem(
-                        iloc + ("original",),
-                        f"lines {item.lines.start}-{item.lines.end} of {guide.entry.file} no longer hold this wording "
-                        f"({score:.0%} of its words found, {fidelity.THRESHOLD:.0%} needed)",
-                    ))
+                    self.problems.append(
+                        doc.problem(
+                            iloc + ("original",),
+                            f"lines {item.lines.start}-{item.lines.end} of {guide.entry.file} no longer hold this wording "
+                            f"({score:.0%} of its words found, {fidelity.THRESHOLD:.0%} needed)",
+                        )
+                    )
 
 
-def validate_knowledge(paths: Paths, check_fidelity: bool = True) -> tuple[KnowledgeBase | None, list[KnowledgeProblem], list[KnowledgeProblem]]:
+def validate_knowledge(
+    paths: Paths, check_fidelity: bool = True
+) -> tuple[KnowledgeBase | None, list[KnowledgeProblem], list[KnowledgeProblem]]:
     """The knowledge base (None if it cannot be built), its problems, and its warnings
     (items under review)."""
     loader = _Loader(paths, check_fidelity)
@@ -282,17 +297,9 @@ def check_knowledge(paths: Paths, check_fidelity: bool = True) -> tuple[Knowledg
 
 
 def load_knowledge(paths: Paths, check_fidelity: bool = False) -> KnowledgeBase:
-    """The knowledge base, or KnowledgeError with every problem found.
-
-    Without ``check_fidelity`` it comes from the index's validated snapshot when that was
-    made from exactly the current files (kb/snapshot.py); otherwise the YAML is parsed
-    and checked. ``validate_knowledge`` always parses: it is the checker."""
-    if not check_fidelity:
-        from guide_assistant.kb.snapshot import read_snapshot
-
-        snapshot = read_snapshot(paths)
-        if snapshot is not None:
-            return snapshot
+    """The knowledge base parsed from the YAML and checked, or KnowledgeError with every
+    problem found. A start takes it from the index's validated snapshot instead when that
+    was made from exactly the current files (``indexing.snapshot.load_knowledge``)."""
     kb, problems = check_knowledge(paths, check_fidelity)
     if problems or kb is None:
         raise KnowledgeError(problems)

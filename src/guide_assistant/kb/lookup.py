@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-from guide_assistant.i18n import N_, _, current_language
+from guide_assistant.common.i18n import N_, _, current_language
 from guide_assistant.kb.load import KnowledgeBase
 from guide_assistant.kb.textnorm import fold
 
-MESSAGES = {"phase": N_("unknown phase '{value}'; valid phases: {valid}"),
-            "role": N_("unknown role '{value}'; valid roles: {valid}")}
+MESSAGES = {"phase": N_("unknown phase '{value}'; valid phases: {valid}"), "role": N_("unknown role '{value}'; valid roles: {valid}")}
 
 
 class UnknownValue(ValueError):

@@ -54,7 +54,7 @@ class Lines(Strict):
         return value
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Lines":
+    def _ordered(self) -> Lines:
         if self.end < self.start:
             raise ValueError(f"lines end {self.end} is before start {self.start}")
         return self
@@ -132,7 +132,7 @@ class CrosswalkEntry(Strict):
     suggested: bool = Field(default=False, description="proposed by `kb add` from the text, not yet reviewed")
 
     @model_validator(mode="after")
-    def _mapped(self) -> "CrosswalkEntry":
+    def _mapped(self) -> CrosswalkEntry:
         if not self.phases and not self.tracks:
             raise ValueError("a crosswalk entry needs at least one phase or track")
         return self
@@ -167,7 +167,7 @@ class EventEntry(Strict):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _mapped(self) -> "EventEntry":
+    def _mapped(self) -> EventEntry:
         if not (self.before or self.during or self.after):
             raise ValueError("an event needs at least one of before, during, after")
         if not (self.names.en or self.names.sv or self.names.no):
@@ -283,7 +283,7 @@ class Activity(Strict):
     review: Review | None = None
 
     @model_validator(mode="after")
-    def _has_content(self) -> "Activity":
+    def _has_content(self) -> Activity:
         if not (self.steps or self.deliverables or self.decision or self.summary):
             raise ValueError("an activity needs a summary, steps, deliverables or a decision")
         return self
@@ -301,13 +301,9 @@ class WordFixesFile(WholeFile):
     """Reviewed OCR corrections, applied word by word (whole tokens, case kept)."""
 
     source: str
-    line_prefixes: list[str] = Field(
-        default_factory=list, description="OCR'd bullet glyphs dropped at the start of a line"
-    )
+    line_prefixes: list[str] = Field(default_factory=list, description="OCR'd bullet glyphs dropped at the start of a line")
     words: dict[str, str] = Field(default_factory=dict)
-    rejected: list[str] = Field(
-        default_factory=list, description="tokens reviewed and left as they are (the generator skips them)"
-    )
+    rejected: list[str] = Field(default_factory=list, description="tokens reviewed and left as they are (the generator skips them)")
 
 
 class PassageFix(Strict):

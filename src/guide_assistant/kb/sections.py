@@ -9,8 +9,9 @@ section's links, never its text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 URL_RE = re.compile(r"^\s*(https?://\S+|www\.\S+)\s*$")
 
@@ -22,8 +23,8 @@ class Section:
     level: int
     line_start: int
     line_end: int
-    parent: "Section | None" = field(default=None, repr=False)
-    children: list["Section"] = field(default_factory=list, repr=False)
+    parent: Section | None = field(default=None, repr=False)
+    children: list[Section] = field(default_factory=list, repr=False)
     content: list[int] = field(default_factory=list, repr=False)  # own content line numbers
     links: list[str] = field(default_factory=list)
 
@@ -40,7 +41,7 @@ class Section:
     def path_text(self) -> str:
         return " > ".join(self.path)
 
-    def walk(self):
+    def walk(self) -> Iterator[Section]:
         yield self
         for child in self.children:
             yield from child.walk()
@@ -57,7 +58,7 @@ class Section:
 
 
 class Parser(Protocol):
-    def classify(self, lines: list[str]) -> list["LineKind"]: ...
+    def classify(self, lines: list[str]) -> list[LineKind]: ...
 
 
 @dataclass(frozen=True)

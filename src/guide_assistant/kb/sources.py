@@ -54,7 +54,7 @@ def read_source(folder: Path, entry: SourceEntry) -> SourceText:
         raise SourceReadError(f"cannot read source file {entry.file}: {e.strerror or e}") from None
     src = SourceText(entry, raw)
     try:
-        src.text
+        _ = src.text  # decoded now: an undecodable file is reported here
     except UnicodeDecodeError as e:
         raise SourceReadError(f"{entry.file} is not UTF-8 text (byte {e.start})") from None
     if not src.lines or not src.text.strip():

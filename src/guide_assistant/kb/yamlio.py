@@ -35,8 +35,8 @@ KnowledgeLoader.add_implicit_resolver(
 )
 
 
-def safe_load(text: str):
-    return yaml.load(text, Loader=KnowledgeLoader)  # noqa: S506 - a safe loader subclass
+def safe_load(text: str) -> Any:
+    return yaml.load(text, Loader=KnowledgeLoader)
 
 
 def compose_and_load(text: str) -> tuple[yaml.Node | None, object]:

@@ -7,17 +7,19 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel
 
-from guide_assistant.config import Paths
-from guide_assistant.i18n import _
-from guide_assistant.indexing.passages import Passage
+from guide_assistant.common.config import Paths
+from guide_assistant.common.i18n import _
+from guide_assistant.indexing.bm25 import LexicalIndex
 from guide_assistant.indexing.embedders import Embedder, embedder_spec, load_embedder, spec_id
+from guide_assistant.indexing.layout import IndexError_
 from guide_assistant.indexing.lexical_index import lexical_for
-from guide_assistant.indexing.store import IndexError_, load_index
-from guide_assistant.kb.load import KnowledgeBase, load_knowledge
-from guide_assistant.retrieval.bm25 import LexicalIndex
-from guide_assistant.retrieval.hits import Hit, Preference  # noqa: F401 - Preference: callers import it from here too
+from guide_assistant.indexing.passages import Passage
+from guide_assistant.indexing.snapshot import load_knowledge
+from guide_assistant.indexing.store import load_index
+from guide_assistant.kb.load import KnowledgeBase
+from guide_assistant.kb.tokens import Glossary, query_tokens
+from guide_assistant.retrieval.hits import Hit, Preference
 from guide_assistant.retrieval.query import clean_question
-from guide_assistant.retrieval.lexical import Glossary, query_tokens
 
 Mode = Literal["hybrid", "dense", "lexical"]
 # Hybrid = dense similarity + LEXICAL_WEIGHT x BM25 normalised by the query's best BM25.
@@ -35,10 +37,24 @@ def fuse(dense: np.ndarray, lexical: np.ndarray, weight: float = LEXICAL_WEIGHT)
 
 
 def unit_hit(p: Passage, score: float) -> Hit:
-    return Hit(source=p.source, line_start=p.line_start, line_end=p.line_end, score=round(float(score), 5),
-               section=p.section, phases=p.phases, roles=p.roles, text=p.text, tracks=p.tracks, language=p.language,
-               activities=p.activities, titles=p.titles, kind=p.kind, english=p.english if p.kind != "passage" else "",
-               detail=p.detail, unit=p.id)
+    return Hit(
+        source=p.source,
+        line_start=p.line_start,
+        line_end=p.line_end,
+        score=round(float(score), 5),
+        section=p.section,
+        phases=p.phases,
+        roles=p.roles,
+        text=p.text,
+        tracks=p.tracks,
+        language=p.language,
+        activities=p.activities,
+        titles=p.titles,
+        kind=p.kind,
+        english=p.english if p.kind != "passage" else "",
+        detail=p.detail,
+        unit=p.id,
+    )
 
 
 class EmbedderMismatch(IndexError_):
@@ -64,9 +80,10 @@ class SearchEngine:
         wanted = spec_id(self.spec)
         if self.data.manifest.embedder_id != wanted:
             raise EmbedderMismatch(
-                _("the index was built with embedder {built}, but {wanted} was asked for; "
-                  "rebuild it with `guide-assistant index build --embedder {spec}`").format(
-                    built=self.data.manifest.embedder_id, wanted=wanted, spec=self.spec)
+                _(
+                    "the index was built with embedder {built}, but {wanted} was asked for; "
+                    "rebuild it with `guide-assistant index build --embedder {spec}`"
+                ).format(built=self.data.manifest.embedder_id, wanted=wanted, spec=self.spec)
             )
         self._embedder: Embedder | None = None
         units = self.data.passages  # passages and item units, in the order of their vectors' owners
@@ -119,16 +136,17 @@ class SearchEngine:
             self._embedder = load_embedder(self.spec)
         return self._embedder
 
-    def _allowed(self, phases, roles, sources, languages) -> np.ndarray:
+    def _allowed(
+        self, phases: list[str] | None, roles: list[str] | None, sources: list[str] | None, languages: list[str] | None
+    ) -> np.ndarray:
         ok = np.ones(len(self.passages), dtype=bool)
         for i, p in enumerate(self.passages):
-            if phases and not set(phases) & set(p.phases):
-                ok[i] = False
-            elif roles and not set(roles) & set(p.roles):
-                ok[i] = False
-            elif sources and p.source not in sources and p.source_id not in sources:
-                ok[i] = False
-            elif languages and p.language not in languages:
+            if (
+                (phases and not set(phases) & set(p.phases))
+                or (roles and not set(roles) & set(p.roles))
+                or (sources and p.source not in sources and p.source_id not in sources)
+                or (languages and p.language not in languages)
+            ):
                 ok[i] = False
         return ok
 
@@ -171,14 +189,30 @@ class SearchEngine:
     def lexical_scores(self, question: str) -> np.ndarray:
         return self.lexical.scores(query_tokens(question, self.glossary))
 
-    def search(self, question: str, top_k: int = 10, mode: Mode = "hybrid", phases: list[str] | None = None,
-               roles: list[str] | None = None, sources: list[str] | None = None,
-               languages: list[str] | None = None, prefer: "Preference | None" = None) -> list[Hit]:
+    def search(
+        self,
+        question: str,
+        top_k: int = 10,
+        mode: Mode = "hybrid",
+        phases: list[str] | None = None,
+        roles: list[str] | None = None,
+        sources: list[str] | None = None,
+        languages: list[str] | None = None,
+        prefer: Preference | None = None,
+    ) -> list[Hit]:
         return self.retrieve(question, top_k, mode, phases, roles, sources, languages, prefer).hits
 
-    def retrieve(self, question: str, top_k: int = 10, mode: Mode = "hybrid", phases: list[str] | None = None,
-                 roles: list[str] | None = None, sources: list[str] | None = None,
-                 languages: list[str] | None = None, prefer: Preference | None = None) -> Retrieval:
+    def retrieve(
+        self,
+        question: str,
+        top_k: int = 10,
+        mode: Mode = "hybrid",
+        phases: list[str] | None = None,
+        roles: list[str] | None = None,
+        sources: list[str] | None = None,
+        languages: list[str] | None = None,
+        prefer: Preference | None = None,
+    ) -> Retrieval:
         """Passages ranked for the question. ``phases`` etc. filter; ``prefer`` (from the
         question understanding) lifts passages of the understood phase and kind a little."""
         question, _cleaned = clean_question(question)

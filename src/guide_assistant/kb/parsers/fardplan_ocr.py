@@ -59,11 +59,9 @@ def classify(lines: list[str], cleaner: Cleaner) -> list[LineKind]:
             return None
         prev = clean[i - 1] if i > 0 else ""
         nxt = next_nonblank(ls, i).strip()
-        if (
-            prev == ""
-            and BARE_NUMBER_RE.match(next((clean[j] for j in range(i - 1, -1, -1) if clean[j]), ""))
-        ):
-            num = BARE_NUMBER_RE.match(next(clean[j] for j in range(i - 1, -1, -1) if clean[j])).group(1)
+        bare = BARE_NUMBER_RE.match(next((clean[j] for j in range(i - 1, -1, -1) if clean[j]), "")) if prev == "" else None
+        if bare:
+            num = bare.group(1)
             if _step_title(text) and int(num) > last_step[0]:
                 last_step[0] = int(num)
                 return 2, f"{num}. {text}"

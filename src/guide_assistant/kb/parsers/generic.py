@@ -1,4 +1,4 @@
-"""A guide added with ``kb add``: text written by ``kb/ingest.py`` from the file it arrived as.
+"""A guide added with ``kb add``: text written by ``kb/ingest/`` from the file it arrived as.
 
 One paragraph per line, headings marked with Markdown "#" prefixes (the level is the number
 of "#"), bullets as "- " lines (content, like any paragraph), blank lines between blocks.

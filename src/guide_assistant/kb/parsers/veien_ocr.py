@@ -14,8 +14,7 @@ from guide_assistant.kb.cleanup import Cleaner
 from guide_assistant.kb.sections import URL_RE, LineKind
 from guide_assistant.kb.textnorm import fold
 
-PARTS = {"gjor dette": "Gjør dette", "verktoy": "Verktøy", "leveranser": "Leveranser",
-         "beslutning": "Beslutning", "eksempler": "Eksempler"}
+PARTS = {"gjor dette": "Gjør dette", "verktoy": "Verktøy", "leveranser": "Leveranser", "beslutning": "Beslutning", "eksempler": "Eksempler"}
 PHASE_NAMES = {
     "avklare behov": "Avklare behov",
     "planlegge og etablere struktur": "Planlegge og etablere struktur",
@@ -26,9 +25,31 @@ PHASE_NAMES = {
     "drifte tjenesten": "Drifte tjenesten",
 }
 FACT_BOXES = ("inneholder:", "anskaffelsesstrategi:")
-BANNER_WORDS = set("planlegge prosjektet avklare behov designe ny tjeneste og anskaffe implementere "
-                   "drifte tjenesten plan]egge dgsigne forankring gevinstrealisering "
-                   "anskaffelsesprosessen etablere struktur gjennomfore behovsanalyse".split())
+BANNER_WORDS = set(
+    [
+        "planlegge",
+        "prosjektet",
+        "avklare",
+        "behov",
+        "designe",
+        "ny",
+        "tjeneste",
+        "og",
+        "anskaffe",
+        "implementere",
+        "drifte",
+        "tjenesten",
+        "plan]egge",
+        "dgsigne",
+        "forankring",
+        "gevinstrealisering",
+        "anskaffelsesprosessen",
+        "etablere",
+        "struktur",
+        "gjennomfore",
+        "behovsanalyse",
+    ]
+)
 QUOTE_OPEN = ("“", '"')
 
 
@@ -95,9 +116,13 @@ def classify(lines: list[str], cleaner: Cleaner) -> list[LineKind]:
             kinds[i] = LineKind("heading", 2, PHASE_NAMES[key])
         elif fold(text).endswith(FACT_BOXES) and len(text.split()) <= 3:
             kinds[i] = LineKind("heading", 3, text.rstrip(":"))
-        elif len(_words(text)) <= 3 and len(text) <= 14 and not any(c in text for c in ".,") and (
-            not any(w in BANNER_WORDS for w in _words(text)) or len(text) <= 4
-        ) and not text[:1].islower():
+        elif (  # noqa: SIM102 (the debris rule, then its exceptions)
+            len(_words(text)) <= 3
+            and len(text) <= 14
+            and not any(c in text for c in ".,")
+            and (not any(w in BANNER_WORDS for w in _words(text)) or len(text) <= 4)
+            and not text[:1].islower()
+        ):
             # short OCR debris from figures ("EpEE", "(=", "\ R")
             if not re.search(r"[a-zæøå]{4,}", text) or text in ("Snakke", "med.", "Leer av andre"):
                 kinds[i] = LineKind("furniture")
