@@ -539,7 +539,7 @@ def searcher(
     first for the phase and kind of item it prefers (the same reading ``ask`` makes)."""
     from guide_assistant.understanding.reading import Understander
 
-    understander = Understander(kb)
+    understander = Understander(kb, embed=engine.query_vector)
 
     def run(question: str) -> list[Hit]:
         return engine.search(question, top_k, mode, phases, roles, prefer=understander.preference(question))  # type: ignore[arg-type]

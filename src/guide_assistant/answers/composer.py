@@ -73,7 +73,7 @@ class Composer(Evidence):
         L = LABELS[lang]
         state = state or ProjectState()
         roles = roles or list(state.roles)
-        context = previous if u.refers_back and previous is not None and previous.covered else None
+        context = previous if u.leans_back and previous is not None and previous.covered else None
         if u.refers_back and previous is None:
             return self.unclear(u)
         phases_, source = list(u.phases), u.phase_source

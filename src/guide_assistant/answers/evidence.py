@@ -74,7 +74,7 @@ class Evidence:
     def __init__(self, kb: KnowledgeBase, engine: SearchEngine):
         self.kb = kb
         self.engine = engine
-        self.understander = Understander(kb)
+        self.understander = Understander(kb, embed=engine.query_vector)
         self.detector = self.understander.detector
         self.phase: dict[str, PhaseEntry] = {p.id: p for p in kb.phases.phases}
         self.by_order = {p.order: p.id for p in kb.phases.phases}

@@ -105,6 +105,7 @@ class SearchEngine:
         for j in np.flatnonzero(self.item_holder >= 0):
             self.held_kinds[self.item_holder[j]].add(self.items[j].kind)
         self._last_query: tuple[str, np.ndarray] | None = None
+        self._vectors: dict[str, np.ndarray] = {}
         self.glossary = Glossary(kb.glossary)
 
     def _holders(self) -> np.ndarray:
@@ -150,12 +151,23 @@ class SearchEngine:
                 ok[i] = False
         return ok
 
+    def query_vector(self, question: str) -> np.ndarray:
+        """The question's e5 query vector; the last few are kept (the question is read, then
+        searched: one embedding)."""
+        hit = self._vectors.get(question)
+        if hit is None:
+            hit = np.asarray(self.embedder.embed_queries([question]), dtype=np.float32)[0]
+            self._vectors[question] = hit
+            while len(self._vectors) > 8:
+                self._vectors.pop(next(iter(self._vectors)))
+        return hit
+
     def unit_dense_scores(self, question: str) -> np.ndarray:
         """Best cosine similarity of the question with any view of each unit (passages and
         items); the last question's scores are kept, since ``ask`` reads both kinds."""
         if self._last_query is not None and self._last_query[0] == question:
             return self._last_query[1]
-        q = self.embedder.embed_queries([question])
+        q = self.query_vector(question)[None, :]
         n = self.data.vectors.ntotal
         scores, idx = self.data.vectors.search(q, n)
         out = np.full(self.n_units, -1.0, dtype=np.float32)

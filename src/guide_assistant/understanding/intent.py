@@ -9,8 +9,9 @@
 - ``how``: everything else: how to do a specific thing, what it should contain, advice
 
 Keyword rules in the three languages over the diacritic-folded question, checked in the
-order above; the first that matches wins. The words are few and the kinds are few; a
-rule table is easier to read and to correct than a model trained on a handful of examples.
+order above; the first that matches wins. The question model (classifier.py) reads the
+intent first; these rules decide only where it is unsure and they name an intent outright,
+and when no embedder is at hand (understanding/reading.py).
 """
 
 from __future__ import annotations
