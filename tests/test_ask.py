@@ -230,6 +230,17 @@ def test_follow_up_after_that_moves_to_the_next_phase(composer):
     assert first.phases == ["prepare"] and a.phases == ["tender"] and a.phase_source == "context"
 
 
+def test_after_that_is_one_step_on_in_the_guide_not_the_end_of_the_process(composer):
+    """It jumped a phase: from the acceptance tests to operation, from the contract to
+    decommissioning. The step after an activity is the guide's next activity."""
+    first = ask(composer, "Hur genomför vi acceptanstesterna?")
+    a = ask(composer, "Och vad gör vi efter det?", previous=first)
+    assert first.activity == "kvickguide-acceptanstester" and a.phases == ["implement"] and "Testperiod" in a.answer
+    first = ask(composer, "We have just signed the contract with the supplier. What should we be doing now?")
+    a = ask(composer, "And after that?", previous=first)
+    assert a.phases == ["implement"] and "Implement the technology for the IoT service" in a.answer
+
+
 def test_follow_up_without_context_says_what_is_unclear(composer):
     for q, word in [
         ("and who is responsible for that?", "that"),

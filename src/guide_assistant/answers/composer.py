@@ -31,6 +31,7 @@ from guide_assistant.answers.labels import LABELS
 from guide_assistant.answers.model import Answer, without_sources
 from guide_assistant.checklist.next_steps import done_steps, next_activities
 from guide_assistant.checklist.state import ProjectState
+from guide_assistant.kb.schema import Activity
 from guide_assistant.kb.textnorm import fold
 from guide_assistant.kb.tokens import query_tokens, raw_tokens
 from guide_assistant.retrieval.hits import Hit, Preference
@@ -77,7 +78,10 @@ class Composer(Evidence):
         if u.refers_back and previous is None:
             return self.unclear(u)
         phases_, source = list(u.phases), u.phase_source
-        if context is not None and not phases_:
+        step = self.step_from(context.activity, u) if context is not None and not phases_ else None
+        if step is not None:  # "and after that?": the next activity of the guide, in its phase
+            phases_, source = [step.phase], "context"
+        elif context is not None and not phases_:
             base = context.phases or ([self.activity[context.activity].phase] if context.activity in self.activity else [])
             if base:
                 phases_, source = self.relative(base, u), "context"
@@ -108,7 +112,7 @@ class Composer(Evidence):
             )
         if not phases_ and u.intent == "phase" and state.phase:
             phases_, source = [state.phase], "saved"
-        target = context.activity if context is not None else None
+        target = step.id if step is not None else context.activity if context is not None else None
         ranked = self.rank(u, phases_, dense, lexical, target)
         if not phases_ and u.intent == "phase" and ranked:
             phases_, source = [ranked[0].unit.phases[0]], "retrieval"
@@ -138,6 +142,20 @@ class Composer(Evidence):
             activity=activity,
             relation=u.relation,
         )
+
+    def step_from(self, activity: str | None, u: Understanding) -> Activity | None:
+        """'After that' / 'before that' from the previous turn's activity: the guide's next (or
+        previous) activity, one step on in its process, never a step back in the phases."""
+        direction = 1 if u.relation == "after" or u.bare_relation == "after" else -1 if u.bare_relation == "before" else 0
+        if not direction or activity not in self.activity:
+            return None
+        guide = self.guide_of[activity]
+        acts = [a for g, a in self.kb.activities if g is guide]
+        i = next(k for k, a in enumerate(acts) if a.id == activity) + direction
+        if not 0 <= i < len(acts):
+            return None
+        here, there = self.phase[self.activity[activity].phase].order, self.phase[acts[i].phase].order
+        return acts[i] if (there - here) * direction >= 0 else None
 
     def relative(self, phases: list[str], u: Understanding) -> list[str]:
         """A follow-up's phase: the previous turn's, moved by 'after that' / 'before that'."""
