@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from guide_assistant.answers.composer import RELEVANCE_THRESHOLD, Composer  # noqa: E402
+from guide_assistant.checklist.state import ProjectState  # noqa: E402
 from guide_assistant.common.config import find_paths  # noqa: E402
 from guide_assistant.kb.load import load_knowledge  # noqa: E402
 from guide_assistant.retrieval.search import SearchEngine  # noqa: E402
-from guide_assistant.stores.progress import ProjectState  # noqa: E402
 
 
 def main() -> None:
@@ -52,9 +52,12 @@ def main() -> None:
     kb = load_knowledge(paths)
     composer = Composer(kb, SearchEngine(paths, kb=kb))
 
+    covered: dict[str, bool] = {}
+
     def relevance(lang: str, q: str) -> float:
         """The relevance, or 0 where the question turns on a word the guides never use."""
         a = composer.ask(q, state=ProjectState())
+        covered[q] = a.covered
         return 0.0 if composer.vocabulary.unknown(a.question, a.language) else a.relevance
 
     ins = [(lang, q, relevance(lang, q)) for lang, q in inside]
@@ -83,6 +86,16 @@ def main() -> None:
             + " ".join(f"{answered[x]}/{total[x]}" for x in answered)
             + mark
         )
+    refused = [q for _, q, _ in ins if not covered[q]]
+    answered = {lang: sum(covered[q] for lg, q, _ in outs if lg == lang) for lang in ("en", "sv", "no")}
+    print(
+        f"\nas asked (relevance, rare words and the question model's out-of-scope reading together): "
+        f"in scope refused {len(refused)}/{len(ins)}, out of scope answered {sum(answered.values())}/{len(outs)} "
+        + " ".join(f"{answered[x]}" for x in answered)
+        + " (en/sv/no)"
+    )
+    for q in refused:
+        print(f"  refused: {q}")
 
 
 if __name__ == "__main__":

@@ -83,11 +83,15 @@ def fit(texts: list[str], vectors: np.ndarray, intents: list[str], follow: list[
     intent_svm = LinearSVC(C=1.0, random_state=0).fit(x[keep], [intents[i] for i in keep])
     follow_svm = LinearSVC(C=1.0, class_weight="balanced", random_state=0).fit(x, follow)
     assert list(follow_svm.classes_) == [False, True]
+    outside = [t == "out_of_scope" for t in intents]
+    scope_svm = LinearSVC(C=1.0, class_weight="balanced", random_state=0).fit(x, outside)
+    assert list(scope_svm.classes_) == [False, True]
     return QuestionModel(
         TfIdf({str(t): int(i) for t, i in chars.vocabulary_.items()}, chars.idf_),
         TfIdf({str(t): int(i) for t, i in words.vocabulary_.items()}, words.idf_),
         LinearModel([str(c) for c in intent_svm.classes_], intent_svm.coef_, intent_svm.intercept_),
         LinearModel(["refers_back"], follow_svm.coef_, follow_svm.intercept_),
+        LinearModel(["out_of_scope"], scope_svm.coef_, scope_svm.intercept_),
         meta,
     )
 
@@ -102,12 +106,13 @@ def cross_validate(rows: list[dict], texts: list[str], vectors: np.ndarray, fold
     predicted: list[str | None] = [None] * len(rows)
     margins: list[float] = [0.0] * len(rows)
     back: list[bool] = [False] * len(rows)
+    outside: list[bool] = [False] * len(rows)
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, intents):
         model = fit([texts[i] for i in train], vectors[train], [intents[i] for i in train], [follow[i] for i in train], {})
         for i in test:
             reading = model.read(rows[i]["question"], vectors[i])
-            predicted[i], back[i], margins[i] = reading.intent, reading.refers_back, reading.margin
-    return {"intents": intents, "predicted": predicted, "margins": margins, "follow": follow, "back": back}
+            predicted[i], back[i], margins[i], outside[i] = reading.intent, reading.refers_back, reading.margin, reading.out_of_scope
+    return {"intents": intents, "predicted": predicted, "margins": margins, "follow": follow, "back": back, "outside": outside}
 
 
 def report(rows: list[dict], cv: dict) -> str:
@@ -157,6 +162,12 @@ def report(rows: list[dict], cv: dict) -> str:
         "",
         f"follow-ups recognised: {back[follow].mean():.2f} of {follow.sum()}; "
         f"other questions taken for follow-ups: {back[~follow].mean():.3f} of {(~follow).sum()}",
+    ]
+    oos, said = np.array([t == "out_of_scope" for t in cv["intents"]]), np.array(cv["outside"])
+    out += [
+        "",
+        f"out of scope (the guides do not answer them): {said[oos].mean():.2f} of {oos.sum()} recognised; "
+        f"questions they answer taken for out of scope: {said[~oos].mean():.3f} of {(~oos).sum()}",
     ]
     return "\n".join(out)
 

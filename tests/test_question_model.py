@@ -74,6 +74,8 @@ def test_cross_validated_accuracy(embedder):
         assert np.mean([w == g for w, g, _ in pairs if w == intent]) >= 0.85, intent
     follow, back = np.array(cv["follow"]), np.array(cv["back"])
     assert back[follow].mean() >= 0.6 and back[~follow].mean() <= 0.02
+    outside, said = np.array([w == "out_of_scope" for w in cv["intents"]]), np.array(cv["outside"])
+    assert said[outside].mean() >= 0.45 and said[~outside].mean() <= 0.005  # a covered question is almost never refused
 
 
 def test_the_phrasings_the_rules_were_written_for(kb, embedder):

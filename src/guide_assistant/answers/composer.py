@@ -94,7 +94,7 @@ class Composer(Evidence):
         top_lex = max(retrieval.top_lexical, float(lexical.max()) if len(lexical) else 0.0)
         relevance = top_dense + LEXICAL_SHARE * min(top_lex, 10.0)
         unknown = self.vocabulary.unknown(u.question, lang)
-        covered = (relevance >= RELEVANCE_THRESHOLD and not unknown) or context is not None
+        covered = ((relevance >= RELEVANCE_THRESHOLD and not unknown) or context is not None) and not u.out_of_scope
         done = done_steps(self.kb, state.done)
         if not covered:
             return Answer(
@@ -117,10 +117,21 @@ class Composer(Evidence):
         if not phases_ and u.intent == "phase" and ranked:
             phases_, source = [ranked[0].unit.phases[0]], "retrieval"
         cites = Citations()
-        ctx = AnswerContext(u, phases_, ranked, retrieval.hits, cites, done, roles, originals, tokens, target, source)
-        body, activity = SHAPES.get(u.intent, topic.compose)(self, ctx)
-        if not body:  # nothing of that shape: answer with the evidence itself
-            body, activity = topic.compose(self, ctx)
+        if u.parts and context is None:  # two things asked: each answered under its own line
+            blocks, activity = [], None
+            for part, intent in zip(u.parts, u.part_intents):
+                up = u.model_copy(update={"intent": intent, "question": part, "query": part})
+                part_tokens = query_tokens(part, self.engine.glossary)
+                part_dense, part_lexical = self.engine.item_scores(part, part_tokens)  # the part's own evidence
+                ranked_part = self.rank(up, phases_, part_dense, part_lexical, target)
+                ctx = AnswerContext(up, phases_, ranked_part, retrieval.hits, cites, done, roles, originals, part_tokens, target, source)
+                block, act = self.shape(ctx)
+                blocks.append(f"**{md(part)}**\n\n{block}")
+                activity = activity or act
+            body = "\n\n".join(blocks)
+        else:
+            ctx = AnswerContext(u, phases_, ranked, retrieval.hits, cites, done, roles, originals, tokens, target, source)
+            body, activity = self.shape(ctx)
         parts = [body]
         if cites.hits:
             parts.append(self.sources_block(cites, lang))
@@ -142,6 +153,14 @@ class Composer(Evidence):
             activity=activity,
             relation=u.relation,
         )
+
+    def shape(self, ctx: AnswerContext) -> tuple[str, str | None]:
+        """The answer's body in the shape its intent asks for (answers/intents/); where
+        nothing of that shape holds, the evidence itself (topic)."""
+        body, activity = SHAPES.get(ctx.understood.intent, topic.compose)(self, ctx)
+        if not body:
+            body, activity = topic.compose(self, ctx)
+        return body, activity
 
     def step_from(self, activity: str | None, u: Understanding) -> Activity | None:
         """'After that' / 'before that' from the previous turn's activity: the guide's next (or

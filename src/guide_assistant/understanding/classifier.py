@@ -1,4 +1,5 @@
-"""The question's intent and whether it refers back, from a small linear model.
+"""The question's intent, whether it refers back, and whether it is outside the guides,
+from three small linear models.
 
 Trained by ``scripts/train_understanding.py`` on the labelled questions in
 ``tests/data/understanding/`` (written from the guides by people who had not seen the code)
@@ -97,11 +98,13 @@ class Reading:
     intent: str  # phase | who | deliverables | decision | how | when | duration | count | definition
     margin: float  # the best class's score less the second best's
     refers_back: bool  # reads as a turn that leans on the one before
+    out_of_scope: bool  # reads as a question the guides do not answer (prices, thresholds, product settings, other laws)
 
 
 class QuestionModel:
-    def __init__(self, chars: TfIdf, words: TfIdf, intent: LinearModel, followup: LinearModel, meta: dict[str, Any]):
-        self.chars, self.words, self.intent_model, self.followup_model, self.meta = chars, words, intent, followup, meta
+    def __init__(self, chars: TfIdf, words: TfIdf, intent: LinearModel, followup: LinearModel, scope: LinearModel, meta: dict[str, Any]):
+        self.chars, self.words, self.meta = chars, words, meta
+        self.intent_model, self.followup_model, self.scope_model = intent, followup, scope
 
     def features(self, question: str, embedding: np.ndarray) -> np.ndarray:
         text = normalise(question)
@@ -119,7 +122,8 @@ class QuestionModel:
         order = np.argsort(-s)
         margin = float(s[order[0]] - s[order[1]]) if len(s) > 1 else float(s[order[0]])
         back = float(self.followup_model.scores(x)[0]) > 0
-        return Reading(self.intent_model.classes[int(order[0])], margin, back)
+        outside = float(self.scope_model.scores(x)[0]) > 0
+        return Reading(self.intent_model.classes[int(order[0])], margin, back, outside)
 
     # --- on disk ------------------------------------------------------------------------------
 
@@ -134,6 +138,7 @@ class QuestionModel:
             "words": sorted(self.words.vocabulary, key=self.words.vocabulary.__getitem__),
             "intents": self.intent_model.classes,
             "followup": self.followup_model.classes,
+            "scope": self.scope_model.classes,
         }
         buf = io.BytesIO()
         np.savez_compressed(
@@ -145,6 +150,8 @@ class QuestionModel:
             intent_intercept=self.intent_model.intercept,
             followup_coef=self.followup_model.coef.astype(np.float32),
             followup_intercept=self.followup_model.intercept,
+            scope_coef=self.scope_model.coef.astype(np.float32),
+            scope_intercept=self.scope_model.intercept,
         )
         atomic_write_bytes(path, buf.getvalue())
 
@@ -156,7 +163,8 @@ class QuestionModel:
             words = TfIdf({t: i for i, t in enumerate(meta.pop("words"))}, z["words_idf"])
             intent = LinearModel(meta.pop("intents"), z["intent_coef"].astype(np.float64), z["intent_intercept"])
             followup = LinearModel(meta.pop("followup"), z["followup_coef"].astype(np.float64), z["followup_intercept"])
-        return cls(chars, words, intent, followup, meta)
+            scope = LinearModel(meta.pop("scope"), z["scope_coef"].astype(np.float64), z["scope_intercept"])
+        return cls(chars, words, intent, followup, scope, meta)
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ vocabulary in ``knowledge/`` (phases, events, relation words).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -19,6 +20,7 @@ from guide_assistant.kb.textnorm import fold
 from guide_assistant.kb.tokens import STOP, _stemmer, raw_tokens
 from guide_assistant.retrieval.hits import Preference
 from guide_assistant.retrieval.query import clean_question
+from guide_assistant.understanding.classifier import Reading
 from guide_assistant.understanding.intent import classify
 from guide_assistant.understanding.language import detect_language
 from guide_assistant.understanding.phases import PhaseDetector
@@ -176,6 +178,31 @@ class Understanding(BaseModel):
     bare_relation: str | None = None  # "after that", "efter det", "och sedan?": relative to the previous turn
     query: str = ""  # what is searched: the question, with the previous one for a follow-up
     topic_words: list[str] = []
+    out_of_scope: bool = False  # the question model reads it as outside the guides (prices, thresholds, settings, laws)
+    parts: list[str] = []  # a question that asks two things of different kinds: the two, as asked
+    part_intents: list[str] = []  # the intent of each part
+
+
+# Where a question asks a second thing: a second sentence, or "and" / "och" / "og" before a
+# question word ("who is accountable, and what must be delivered?").
+_QUESTION_WORD = (
+    r"(who|whom|what|which|when|how|where|vem|vad|vilka|vilken|vilket|när|hur|hvem|hva|hvilke|hvilken|hvilket|når|hvordan|hvor)"
+)
+_SECOND_PART = re.compile(rf"\?\s+(?=\S)|[,;]?\s+(?:and|och|og|samt|but|men)\s+(?={_QUESTION_WORD}\b)", re.IGNORECASE)
+MIN_PART_WORDS = 3
+
+
+def split_question(question: str) -> list[str]:
+    """The two parts of a question that asks two things ("Who signs the contract, and how
+    long is the standstill?"), or the question alone. Parts of fewer than three words are not
+    questions of their own."""
+    m = _SECOND_PART.search(question)
+    if m is None:
+        return [question]
+    first, second = question[: m.start()].strip(" ,;") + ("?" if question[m.start()] == "?" else ""), question[m.end() :].strip()
+    if len(first.split()) < MIN_PART_WORDS or len(second.split()) < MIN_PART_WORDS:
+        return [question]
+    return [first, second]
 
 
 # the question model's intents as the answers know them (``Answer.intent`` keeps its seven values)
@@ -240,6 +267,8 @@ class Understander:
             raise ValueError("the question is empty")
         lang = detect_language(q)
         intent, leans = self.intent(q)
+        reading = self.reading(q)  # made once: the embedding and the model's scores are kept
+        outside = reading is not None and reading.out_of_scope
         mentions = self.detector.mentions(q, lang)  # read once: relation and phases both come from them
         relation = self.detector.relation(q, lang, mentions)
         found = self.detector.phases(q, lang, closing=intent in ("deliverables", "decision"), mentions=mentions)
@@ -252,6 +281,10 @@ class Understander:
         bare = self.bare_relation(q, lang)
         if intent == "how" and (relation or bare) and back:
             intent = "phase"  # "and after that?", "och efter det?": what comes next
+        parts = split_question(q) if self.embed is not None and not back else [q]
+        part_intents = [self.intent(p)[0] for p in parts] if len(parts) == 2 else []
+        if len(set(part_intents)) < 2:  # one kind of thing asked twice: one answer holds both
+            parts, part_intents = [], []
         return Understanding(
             question=q,
             shortened=shortened,
@@ -265,22 +298,31 @@ class Understander:
             bare_relation=bare,
             query=q,
             topic_words=topic,
+            parts=parts,
+            part_intents=part_intents,
+            out_of_scope=outside,
         )
 
     def intent(self, question: str) -> tuple[str, bool]:
         """The answer intent of a cleaned question, and whether the question model reads it
         as a follow-up (False without an embedder)."""
-        if self.embed is None:
+        reading = self.reading(question)
+        if reading is None:
             return classify(question), False
-        from guide_assistant.understanding.classifier import question_model
-
-        reading = question_model().read(question, self.embed(question))
         intent = ANSWER_INTENT.get(reading.intent, reading.intent)
         if reading.margin < RULE_MARGIN:
             rule = classify(question)
             if rule != "how":  # "how" is the rules' default, not a reading
                 intent = rule
         return intent, reading.refers_back
+
+    def reading(self, question: str) -> Reading | None:
+        """What the question model reads (None without an embedder)."""
+        if self.embed is None:
+            return None
+        from guide_assistant.understanding.classifier import question_model
+
+        return question_model().read(question, self.embed(question))
 
     def preference(self, question: str) -> Preference:
         """What a search should prefer for this question: its phase (named, or before /
