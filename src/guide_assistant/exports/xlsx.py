@@ -110,6 +110,11 @@ def write_xlsx(kb: KnowledgeBase, rows: list[ActivityOut], path: Path, roles: li
     if not wb.sheetnames:  # nothing matched: an empty table, still a valid workbook
         ws = wb.create_sheet(sheet_title(gettext(lang, N_("Checklist"))))
         ws.append([gettext(lang, N_("Activity")), gettext(lang, N_("Step"))])
+    for sheet in wb.worksheets:  # every cell is text: a guide's "=HYPERLINK(...)" heading is never a live formula
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":  # openpyxl takes text that starts with "=" for a formula
+                    cell.data_type = "s"
     buf = BytesIO()
     wb.save(buf)
     atomic_write_bytes(path, buf.getvalue())

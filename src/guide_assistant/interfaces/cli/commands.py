@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from guide_assistant.common.i18n import N_, _, current_language, set_language
+from guide_assistant.common.safetext import for_terminal
 from guide_assistant.common.startup import started
 from guide_assistant.interfaces.cli import core
 from guide_assistant.interfaces.cli.core import Globals
@@ -100,11 +101,11 @@ def kb_validate(
 
     kb, problems, warnings = validate_knowledge(_paths(), fidelity)
     for p in problems:
-        typer.echo(str(p))
+        core.echo(str(p))
     for w in warnings:
-        typer.echo(_("{file}:{line}: warning: {message}").format(file=w.file, line=w.line, message=w.message))
+        core.echo(_("{file}:{line}: warning: {message}").format(file=w.file, line=w.line, message=w.message))
     if problems or kb is None:
-        typer.echo(_("{count} problem(s) found").format(count=len(problems)), err=True)
+        core.echo(_("{count} problem(s) found").format(count=len(problems)), err=True)
         raise typer.Exit(1)
     acts = kb.activities
     steps = sum(len(a.steps) for _g, a in acts)
@@ -113,7 +114,7 @@ def kb_validate(
     )
     if warnings:
         message += _("; {count} item(s) under review (see `guide-assistant kb changes`)").format(count=len(warnings))
-    typer.echo(message)
+    core.echo(message)
 
 
 @kb_app.command("update")
@@ -129,12 +130,12 @@ def kb_update(
     try:
         report = update_guide(_paths(), source_id, new_file)
     except AnchorError as e:
-        typer.echo(_("error: cannot re-anchor; the knowledge is left as it was:"), err=True)
+        core.echo(_("error: cannot re-anchor; the knowledge is left as it was:"), err=True)
         for p in e.problems:
-            typer.echo(p, err=True)
+            core.echo(p, err=True)
         raise typer.Exit(1) from None
-    typer.echo(report.summary())
-    typer.echo(_("next: `guide-assistant kb changes` to read what changed, `guide-assistant index build` to index it"))
+    core.echo(report.summary())
+    core.echo(_("next: `guide-assistant kb changes` to read what changed, `guide-assistant index build` to index it"))
 
 
 @kb_app.command("changes")
@@ -179,9 +180,9 @@ def kb_quality(json_out: JsonOpt = False) -> None:
         _print_json([r.__dict__ for r in rows])
         return
     head = [_("source"), _("words"), _("unknown before"), _("unknown after"), _("garbled before"), _("garbled after")]
-    typer.echo(f"{head[0]:55} {head[1]:>7} {head[2]:>15} {head[3]:>14} {head[4]:>15} {head[5]:>14}")
+    core.echo(f"{head[0]:55} {head[1]:>7} {head[2]:>15} {head[3]:>14} {head[4]:>15} {head[5]:>14}")
     for r in rows:
-        typer.echo(
+        core.echo(
             f"{r.source:55} {r.words_before:7d} {r.unknown_before:15.1%} {r.unknown_after:14.1%}"
             f" {r.garbled_before:15.2%} {r.garbled_after:14.2%}"
         )
@@ -197,7 +198,7 @@ def kb_sections(source: Annotated[str, typer.Argument(help=N_("Source id or file
     if guide is None:
         raise _err(_("error: unknown source '{value}'; valid: {valid}").format(value=source, valid=", ".join(kb.guides)), 2)
     for sec in guide.sections.walk():
-        typer.echo(f"{'  ' * sec.level}{sec.title}  [{sec.line_start}-{sec.line_end}]")
+        core.echo(f"{'  ' * sec.level}{sec.title}  [{sec.line_start}-{sec.line_end}]")
 
 
 @kb_app.command("add")
@@ -216,7 +217,7 @@ def kb_add(
 
     paths = _paths()
     try:
-        r = add_guide(paths, file, source_id, title, language, publisher, log=lambda s: typer.echo(s, err=True))
+        r = add_guide(paths, file, source_id, title, language, publisher, log=lambda s: core.echo(s, err=True))
     except IngestError as e:
         raise _err(_("error: {problem}").format(problem=e), 1) from None
     except KnowledgeError as e:
@@ -229,27 +230,27 @@ def kb_add(
         ) from None
     entry = r.entry
     kind = "OCR" if entry.ocr else _("text layer") if file.suffix.lower() == ".pdf" else file.suffix.lower().lstrip(".")
-    typer.echo(
+    core.echo(
         _("added {id}: {title} ({language}, {kind}), {lines} lines, {sections} sections").format(
             id=entry.id, title=entry.title, language=entry.language, kind=kind, lines=r.lines, sections=r.sections
         )
     )
     for w in r.written:
-        typer.echo("  " + _("wrote {path}").format(path=w))
+        core.echo("  " + _("wrote {path}").format(path=w))
     if entry.ocr:
         if r.garbled_share is not None:
-            typer.echo(
+            core.echo(
                 _(
                     "OCR garble check: {share} of the words are garbled "
                     "(fix them in knowledge/cleanup/words/{id}.yaml; `guide-assistant kb quality`)"
                 ).format(share=f"{r.garbled_share:.2%}", id=entry.id)
             )
         else:
-            typer.echo(_("OCR garble check: {note}").format(note=r.garble_note))
-    typer.echo(_("suggested phases (crosswalk entries with `suggested: true` in knowledge/phases.yaml; review them):"))
+            core.echo(_("OCR garble check: {note}").format(note=r.garble_note))
+    core.echo(_("suggested phases (crosswalk entries with `suggested: true` in knowledge/phases.yaml; review them):"))
     for s in r.suggestions:
-        typer.echo(f"  {s.path}  [{s.lines[0]}-{s.lines[1]}] -> {s.phase}")
-    typer.echo(_("next: run `guide-assistant index build`; `guide-assistant kb draft {id}` drafts its activities").format(id=entry.id))
+        core.echo(f"  {s.path}  [{s.lines[0]}-{s.lines[1]}] -> {s.phase}")
+    core.echo(_("next: run `guide-assistant index build`; `guide-assistant kb draft {id}` drafts its activities").format(id=entry.id))
 
 
 @kb_app.command("draft")
@@ -268,10 +269,10 @@ def kb_draft(
         raise _err(_("error: {problem}").format(problem=e), 1) from None
     except OSError as e:
         raise _err(_("error: cannot write the activities file: {problem}").format(problem=e.strerror or e), 1) from None
-    typer.echo(_("drafted {count} activities -> {path} (review: draft)").format(count=len(r.activities), path=kb.paths.rel(r.path)))
+    core.echo(_("drafted {count} activities -> {path} (review: draft)").format(count=len(r.activities), path=kb.paths.rel(r.path)))
     for aid, phase, steps, deliverables in r.activities:
-        typer.echo(f"  {aid}  [{phase}]  " + _("{steps} steps, {deliverables} deliverables").format(steps=steps, deliverables=deliverables))
-    typer.echo(_("next: review them against the guide, then `guide-assistant kb validate` and `guide-assistant index build`"))
+        core.echo(f"  {aid}  [{phase}]  " + _("{steps} steps, {deliverables} deliverables").format(steps=steps, deliverables=deliverables))
+    core.echo(_("next: review them against the guide, then `guide-assistant kb validate` and `guide-assistant index build`"))
 
 
 @app.command("phases")
@@ -282,9 +283,9 @@ def phases_cmd(json_out: JsonOpt = False) -> None:
         _print_json(kb.phases.model_dump(mode="json"))
         return
     for p in kb.phases.phases:
-        typer.echo(f"{p.order}. {p.id:10} {p.name.en} / {p.name.sv} / {p.name.no}")
+        core.echo(f"{p.order}. {p.id:10} {p.name.en} / {p.name.sv} / {p.name.no}")
     lang = current_language()
-    typer.echo(_("tracks: {tracks}").format(tracks=", ".join(f"{t.id} ({getattr(t.name, lang)})" for t in kb.phases.tracks)))
+    core.echo(_("tracks: {tracks}").format(tracks=", ".join(f"{t.id} ({getattr(t.name, lang)})" for t in kb.phases.tracks)))
 
 
 @app.command("roles")
@@ -295,7 +296,7 @@ def roles_cmd(json_out: JsonOpt = False) -> None:
         _print_json(kb.roles.model_dump(mode="json"))
         return
     for r in kb.roles.roles:
-        typer.echo(f"{r.id:20} {r.name.en} / {r.name.sv} / {r.name.no}")
+        core.echo(f"{r.id:20} {r.name.en} / {r.name.sv} / {r.name.no}")
 
 
 def _globals(ctx: typer.Context | None) -> Globals:
@@ -381,7 +382,7 @@ def checklist_cmd(
             write_checklist(kb, rows, output, fmt, roles, lang)
         except OSError as e:
             raise _err(_("error: cannot write {path}: {problem}").format(path=output, problem=e.strerror or e), 1) from None
-        typer.echo(_("wrote {path}").format(path=output), err=True)
+        core.echo(_("wrote {path}").format(path=output), err=True)
     elif fmt == "md":
         markdown = checklist_markdown(kb, rows, roles, lang)
         if output is None:
@@ -391,7 +392,7 @@ def checklist_cmd(
     else:
         text = _checklist_text(kb, rows, lang)
         if output is None:
-            sys.stdout.write(text)
+            sys.stdout.write(for_terminal(text))
         else:
             _write_output(output, text)
 
@@ -404,7 +405,7 @@ def _write_output(path: Path, text: str) -> None:
         atomic_write_bytes(path, text.encode("utf-8"))
     except OSError as e:
         raise _err(_("error: cannot write {path}: {problem}").format(path=path, problem=e.strerror or e), 1) from None
-    typer.echo(_("wrote {path}").format(path=path), err=True)
+    core.echo(_("wrote {path}").format(path=path), err=True)
 
 
 def _checklist_text(kb, rows, lang: str) -> str:
@@ -462,21 +463,21 @@ def progress_show(ctx: typer.Context, json_out: JsonOpt = False, state: StateOpt
         _print_json({"file": str(store.path), "project": _project(ctx, store), **st.model_dump(mode="json")})
         return
     kb = _kb()
-    typer.echo(_("progress store: {path}").format(path=store.path))
-    typer.echo(_("project: {name}").format(name=_project(ctx, store)))
+    core.echo(_("progress store: {path}").format(path=store.path))
+    core.echo(_("project: {name}").format(name=_project(ctx, store)))
     lang = current_language()
     phase_names = names_of_phases(kb, lang)
     roles = role_names(kb, lang)
     not_set = _("(not set)")
-    typer.echo(_("phase: {phase}").format(phase=_named(st.phase, phase_names) if st.phase else not_set))
-    typer.echo(_("roles: {roles}").format(roles=", ".join(_named(r, roles) for r in st.roles) or not_set))
+    core.echo(_("phase: {phase}").format(phase=_named(st.phase, phase_names) if st.phase else not_set))
+    core.echo(_("roles: {roles}").format(roles=", ".join(_named(r, roles) for r in st.roles) or not_set))
     progress = phase_progress(kb, st.done)
     for p in kb.phases.phases:
         n, total = progress[p.id]
         bar = "#" * round(20 * n / total) if total else ""
-        typer.echo(f"  {p.order}. {p.id:10} [{bar:20}] " + _("{done}/{total} steps").format(done=n, total=total) + f"  {phase_names[p.id]}")
+        core.echo(f"  {p.order}. {p.id:10} [{bar:20}] " + _("{done}/{total} steps").format(done=n, total=total) + f"  {phase_names[p.id]}")
     for note in st.notes:
-        typer.echo(_("note ({at}): {text}").format(at=note.at, text=note.text))
+        core.echo(_("note ({at}): {text}").format(at=note.at, text=note.text))
 
 
 def _named(id_: str, names: dict[str, str]) -> str:
@@ -492,7 +493,7 @@ def progress_set_phase(
     kb = _kb()
     pid = _resolve(kb, "phase", [phase])[0]
     _update_state(ctx, state, lambda store, project: store.set_phase(project, pid))
-    typer.echo(_("phase set to {phase}").format(phase=pid))
+    core.echo(_("phase set to {phase}").format(phase=pid))
 
 
 @progress_app.command("set-role")
@@ -503,7 +504,7 @@ def progress_set_role(
     kb = _kb()
     rids = _resolve(kb, "role", role)
     _update_state(ctx, state, lambda store, project: store.set_roles(project, rids))
-    typer.echo(_("roles set to {roles}").format(roles=", ".join(rids)))
+    core.echo(_("roles set to {roles}").format(roles=", ".join(rids)))
 
 
 def _check_ids(kb, ids: list[str]) -> list[str]:
@@ -536,7 +537,7 @@ def progress_done(
     kb = _kb()
     _check_ids(kb, ids)
     _update_state(ctx, state, lambda store, project: store.mark_done(project, ids))
-    typer.echo(_("done: {ids}").format(ids=", ".join(ids)))
+    core.echo(_("done: {ids}").format(ids=", ".join(ids)))
 
 
 @progress_app.command("undo")
@@ -547,7 +548,7 @@ def progress_undo(
     kb = _kb()
     _check_ids(kb, ids)
     _update_state(ctx, state, lambda store, project: store.mark_undone(project, ids))
-    typer.echo(_("not done: {ids}").format(ids=", ".join(ids)))
+    core.echo(_("not done: {ids}").format(ids=", ".join(ids)))
 
 
 @progress_app.command("note")
@@ -556,7 +557,7 @@ def progress_note(ctx: typer.Context, text: Annotated[str, typer.Argument(help=N
     if not text.strip():
         raise _err(_("error: the note is empty"), 2)
     _update_state(ctx, state, lambda store, project: store.add_note(project, text.strip()))
-    typer.echo(_("note saved"))
+    core.echo(_("note saved"))
 
 
 @progress_app.command("reset")
@@ -572,7 +573,7 @@ def progress_reset(
             raise _err(_("error: reset asks for confirmation; add --yes to reset without asking"), 2)
         typer.confirm(_("Reset the saved state of project '{project}' in {path}?").format(project=project, path=store.path), abort=True)
     _store_do(store, lambda: store.reset(project))
-    typer.echo(_("state reset"))
+    core.echo(_("state reset"))
 
 
 @progress_app.command("log")
@@ -591,9 +592,9 @@ def progress_log(
         _print_json([e.model_dump() for e in entries])
         return
     if not entries:
-        typer.echo(_("no changes logged yet"))
+        core.echo(_("no changes logged yet"))
     for e in entries:
-        typer.echo("  ".join([e.at, e.user, *([e.project] if all_ else []), e.action, " ".join(e.target.split())]))
+        core.echo("  ".join([e.at, e.user, *([e.project] if all_ else []), e.action, " ".join(e.target.split())]))
 
 
 def _settings_project() -> str | None:
@@ -623,20 +624,20 @@ def projects_list(ctx: typer.Context, json_out: JsonOpt = False, state: StateOpt
         _print_json([{**p.model_dump(), "current": p.name == current} for p in rows])
         return
     if not rows:
-        typer.echo(
+        core.echo(
             _(
                 "no projects yet in {path}; changes go to project '{name}' until you create others with `guide-assistant projects new NAME`"
             ).format(path=store.path, name=current)
         )
         return
     for p in rows:
-        typer.echo(
+        core.echo(
             _("{mark} {name}  phase: {phase}  done: {done} steps  last change: {last}").format(
                 mark="*" if p.name == current else " ", name=p.name, phase=p.phase or "-", done=p.done, last=p.last_change or "-"
             )
         )
     if current not in {p.name for p in rows} and current != "default":
-        typer.echo(_("warning: the current project '{name}' is not in this store").format(name=current), err=True)
+        core.echo(_("warning: the current project '{name}' is not in this store").format(name=current), err=True)
 
 
 @projects_app.command("new")
@@ -646,7 +647,7 @@ def projects_new(
     """Create a project (its own phase, roles, done steps, notes and log)."""
     store = _store(ctx, state)
     _store_do(store, lambda: store.create(name))
-    typer.echo(
+    core.echo(
         _(
             "project '{name}' created; work on it with --project '{name}' or make it the current one with "
             "`guide-assistant projects use '{name}'`"
@@ -664,10 +665,10 @@ def projects_rename(
     """Rename a project (its progress and log stay with it)."""
     store = _store(ctx, state)
     _store_do(store, lambda: store.rename(old, new))
-    typer.echo(_("project '{old}' renamed to '{new}'").format(old=old, new=new.strip()))
+    core.echo(_("project '{old}' renamed to '{new}'").format(old=old, new=new.strip()))
     if _settings_project() == old:
         _save_current_project(new.strip())
-        typer.echo(_("the current project is now '{name}'").format(name=new.strip()))
+        core.echo(_("the current project is now '{name}'").format(name=new.strip()))
 
 
 @projects_app.command("delete")
@@ -685,10 +686,10 @@ def projects_delete(
             raise _err(_("error: delete asks for confirmation; add --yes to delete without asking"), 2)
         typer.confirm(_("Delete project '{name}' and its progress from {path}?").format(name=name, path=store.path), abort=True)
     _store_do(store, lambda: store.delete(name))
-    typer.echo(_("project '{name}' deleted").format(name=name))
+    core.echo(_("project '{name}' deleted").format(name=name))
     if _settings_project() == name:
         _save_current_project(None)
-        typer.echo(_("the current project is now 'default'"))
+        core.echo(_("the current project is now 'default'"))
 
 
 @projects_app.command("use")
@@ -704,10 +705,10 @@ def projects_use(
     name = name.strip()
     _store_do(store, lambda: store.load(name))  # unknown projects are refused, listing the valid ones
     _save_current_project(name)
-    typer.echo(_("current project: {name}").format(name=name))
+    core.echo(_("current project: {name}").format(name=name))
     env = os.environ.get("GUIDE_ASSISTANT_PROJECT", "").strip()
     if env and env != name:
-        typer.echo(_("warning: GUIDE_ASSISTANT_PROJECT={env} still chooses another project while it is set").format(env=env), err=True)
+        core.echo(_("warning: GUIDE_ASSISTANT_PROJECT={env} still chooses another project while it is set").format(env=env), err=True)
 
 
 # what each line of `next` is (NextActivity.kind)
@@ -746,7 +747,7 @@ def next_cmd(
                 title = _("Decision: {text}").format(text=act.decision.original)
             else:
                 title = i.title_original or i.title
-        typer.echo(f"{labels[i.kind]:{width}} {title}  ({i.id}; {i.source} {lines_word} {i.line_start}-{i.line_end})")
+        core.echo(f"{labels[i.kind]:{width}} {title}  ({i.id}; {i.source} {lines_word} {i.line_start}-{i.line_end})")
 
 
 @app.command("ask")
@@ -824,9 +825,9 @@ def index_status_cmd(json_out: JsonOpt = False, embedder: EmbedderOpt = None) ->
     if json_out:
         _print_json(st.__dict__)
     elif not st.present:
-        typer.echo(_("index: missing ({reasons})").format(reasons="; ".join(st.reasons)))
+        core.echo(_("index: missing ({reasons})").format(reasons="; ".join(st.reasons)))
     else:
-        typer.echo(
+        core.echo(
             _("index: {state}; {passages} passages; embedder {embedder}; built {built}; {size} KiB").format(
                 state=_("fresh") if st.fresh else _("STALE"),
                 passages=st.passages,
@@ -836,7 +837,7 @@ def index_status_cmd(json_out: JsonOpt = False, embedder: EmbedderOpt = None) ->
             )
         )
         for r in st.reasons:
-            typer.echo(f"  - {r}")
+            core.echo(f"  - {r}")
     raise typer.Exit(0 if st.fresh else 1)
 
 

@@ -21,6 +21,7 @@ from typing import BinaryIO, NoReturn
 
 from guide_assistant.common.config import ConfigError, Paths, find_paths
 from guide_assistant.common.i18n import N_, _, set_language
+from guide_assistant.common.safetext import for_terminal, json_for_terminal
 from guide_assistant.common.startup import started
 from guide_assistant.interfaces.cli.terminal import print_markdown
 
@@ -35,8 +36,10 @@ class Globals:
     state: Path | None = None
 
 
-def echo(message: str, err: bool = False) -> None:
-    print(message, file=sys.stderr if err else sys.stdout, flush=True)
+def echo(message: object, err: bool = False) -> None:
+    """A line to standard output (or error), its control characters and escape sequences
+    removed: guide text, notes and names never drive the terminal (common/safetext.py)."""
+    print(for_terminal(str(message)), file=sys.stderr if err else sys.stdout, flush=True)
 
 
 def err(message: str, code: int) -> SystemExit:
@@ -125,7 +128,7 @@ def kb():
 
 
 def print_json(data) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_for_terminal(json.dumps(data, ensure_ascii=False, indent=2)) + "\n")
 
 
 def resolve(kb, kind: str, values: list[str] | None) -> list[str]:
@@ -367,7 +370,7 @@ def search(
                     2,
                 ) from None
             hits = run(question)
-            sys.stdout.write(json.dumps({"id": qid, "hits": [h.model_dump() for h in hits]}, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_for_terminal(json.dumps({"id": qid, "hits": [h.model_dump() for h in hits]}, ensure_ascii=False)) + "\n")
         return
     hits = run(query or "")
     if json_out:

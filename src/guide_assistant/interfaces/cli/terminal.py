@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import sys
 
+from guide_assistant.common.safetext import for_terminal
+
 MD_FORMATS = ("text", "md")
 
 
@@ -51,6 +53,7 @@ def print_markdown(markdown: str, fmt: str | None = None) -> None:
     """``fmt`` None: rendered at a terminal, plain Markdown when piped; "md": plain Markdown;
     "text": without Markdown markup. Plain output is ``markdown`` as given (a final newline
     added when it lacks one), so piped output stays byte for byte what it was."""
+    markdown = for_terminal(markdown)  # guide text holds no control character or escape for the terminal
     if fmt == "text":
         sys.stdout.write(_line_end(plain_text(markdown)))
         return
