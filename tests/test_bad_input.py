@@ -85,3 +85,46 @@ def test_markup_shell_and_sql_looking_questions_are_just_text(tmp_path, question
 def test_unknown_values_list_the_valid_ones(tmp_path, args):
     out = run(tmp_path, *args)
     assert out.returncode == 2 and b"valid" in out.stderr
+
+
+@pytest.mark.parametrize(
+    "line,problem",
+    [
+        (b'{"id": 1, "question": null}', b"question:"),  # it was searched as "None"
+        (b'{"id": NaN, "question": "anbud"}', b"id:"),  # it was printed as invalid JSON
+        (b"[" * 100_000, b"Invalid JSON"),  # RecursionError
+        (b'{"id": "q\\ud800", "question": "anbud"}', b"Invalid JSON"),  # a lone surrogate
+    ],
+)
+def test_batch_lines_that_are_not_questions_are_refused_plainly(tmp_path, line, problem):
+    out = run(tmp_path, "search", "--batch", "-", "--json", stdin=line + b"\n")
+    assert out.returncode == 2 and b":1: expected a JSON object" in out.stderr and problem in out.stderr
+
+
+def test_a_question_of_control_characters_or_undecodable_bytes(tmp_path):
+    out = run(tmp_path, "ask", "\x01\x02\x03")
+    assert out.returncode == 2 and b"the question is empty" in out.stderr  # it was a ValueError
+    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "s.db"), "GUIDE_ASSISTANT_CHAT": str(tmp_path / "c.db")}
+    raw = subprocess.run(
+        [sys.executable, "-m", "guide_assistant", "ask", b"anbud \xff\xfe".decode("utf-8", "surrogateescape")],
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert raw.returncode == 0 and b"Traceback" not in raw.stderr  # it was a UnicodeEncodeError
+
+
+def test_names_and_notes_with_bytes_that_are_not_utf8(tmp_path):
+    """A user, a note or a project name with bytes that are not UTF-8 (a UnicodeEncodeError in SQLite)."""
+    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "s.db"), "GUIDE_ASSISTANT_SETTINGS": str(tmp_path / "settings.json")}
+    bad = b"\xff\xfe".decode("utf-8", "surrogateescape")
+    for args in (
+        ["--user", f"eve{bad}", "progress", "note", "hej"],
+        ["progress", "note", f"not{bad}"],
+        ["projects", "new", f"P{bad}"],
+        ["progress", "log"],
+        ["projects", "list"],
+    ):
+        out = subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, env=env, cwd=ROOT, timeout=300)
+        assert out.returncode == 0 and b"Traceback" not in out.stderr, (args, out.stderr)

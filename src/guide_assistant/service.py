@@ -522,6 +522,14 @@ def ask(
     return ask_in(conversation, chats, Composer(kb, engine), question, phases=phases, roles=roles, state=state, originals=originals)
 
 
+def readable_question(text: str) -> str:
+    """The question as it is read and searched: control characters dropped, cut to its
+    first 1,000 characters; "" when nothing is left."""
+    from guide_assistant.retrieval.query import clean_question
+
+    return clean_question(text)[0]
+
+
 def conversations(path: Path | None = None) -> ConversationLog:
     """The conversation store: ``path``, else GUIDE_ASSISTANT_CHAT, else the user data folder."""
     return ConversationStore(conversation_path(path))

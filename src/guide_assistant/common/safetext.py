@@ -8,6 +8,10 @@ safe for where it is shown.
 - ``json_for_terminal``: JSON text with the C1 controls escaped as ``\\u0080``... (``json.dumps``
   with ``ensure_ascii=False`` escapes only C0): the same data, safe to print.
 
+- ``from_input``: text from the command line or a file with no lone surrogates left (bytes
+  that were not UTF-8 arrive as U+DC80-U+DCFF escapes; JSON may carry a lone U+D800): they
+  become U+FFFD, so that nothing fails later at a terminal, a file or SQLite.
+
 The XLSX export keeps every cell a string (exports/xlsx.py: openpyxl would store text that
 starts with ``=`` as a formula).
 """
@@ -31,3 +35,13 @@ def for_terminal(text: str) -> str:
 
 def json_for_terminal(text: str) -> str:
     return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def from_input(text: str) -> str:
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # surrogates that are not escaped bytes
+        return _SURROGATE.sub("\ufffd", text)

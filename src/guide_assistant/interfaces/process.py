@@ -67,6 +67,11 @@ def main() -> None:
     gc.disable()
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
     atexit.register(_end)  # registered first, so it runs after every other atexit handler
+    from guide_assistant.common.safetext import from_input
+
+    # bytes that are not UTF-8 in an argument (a question, a note, a name) arrive as lone
+    # surrogates, which no terminal, file or SQLite takes: they become U+FFFD here, once
+    sys.argv = [from_input(a) for a in sys.argv]
     try:
         from guide_assistant.interfaces.cli import core
         from guide_assistant.interfaces.cli.fast import run as run_plain

@@ -19,11 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
+from pydantic import BaseModel, StrictInt, StrictStr, ValidationError
+
 from guide_assistant.common.config import ConfigError, Paths, find_paths
 from guide_assistant.common.i18n import N_, _, set_language
-from guide_assistant.common.safetext import for_terminal, json_for_terminal
+from guide_assistant.common.safetext import for_terminal, from_input, json_for_terminal
 from guide_assistant.common.startup import started
 from guide_assistant.interfaces.cli.terminal import print_markdown
+
+
+class BatchLine(BaseModel):
+    """A line of ``search --batch``: ``{"id": "q1" or 1, "question": "..."}``."""
+
+    id: StrictStr | StrictInt
+    question: StrictStr
 
 
 @dataclass
@@ -294,7 +303,10 @@ def ask(
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
             raise err(_("error: the question on standard input is not UTF-8 text (byte {byte})").format(byte=e.start), 2) from None
-    if not text.strip():
+    from guide_assistant.service import readable_question
+
+    text = from_input(text)
+    if not readable_question(text):  # nothing but blanks or control characters
         raise err(_("error: the question is empty"), 2)
     knowledge = kb()
     warn_if_guidance_changed(knowledge)
@@ -360,12 +372,14 @@ def search(
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-                qid, question = row["id"], str(row["question"])
-            except (ValueError, KeyError, TypeError) as e:
+                row = BatchLine.model_validate_json(from_input(line))
+                qid, question = row.id, row.question
+            except ValidationError as e:  # not JSON, too deeply nested, or not {"id": str | int, "question": str}
+                first = e.errors()[0]
+                where = ".".join(str(x) for x in first["loc"][:1])
                 raise err(
                     _("error: {file}:{line}: expected a JSON object with 'id' and 'question' ({problem})").format(
-                        file=name, line=n, problem=e
+                        file=name, line=n, problem=f"{where}: {first['msg']}" if where else first["msg"]
                     ),
                     2,
                 ) from None
