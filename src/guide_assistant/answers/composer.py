@@ -117,21 +117,8 @@ class Composer(Evidence):
         if not phases_ and u.intent == "phase" and ranked:
             phases_, source = [ranked[0].unit.phases[0]], "retrieval"
         cites = Citations()
-        if u.parts and context is None:  # two things asked: each answered under its own line
-            blocks, activity = [], None
-            for part, intent in zip(u.parts, u.part_intents):
-                up = u.model_copy(update={"intent": intent, "question": part, "query": part})
-                part_tokens = query_tokens(part, self.engine.glossary)
-                part_dense, part_lexical = self.engine.item_scores(part, part_tokens)  # the part's own evidence
-                ranked_part = self.rank(up, phases_, part_dense, part_lexical, target)
-                ctx = AnswerContext(up, phases_, ranked_part, retrieval.hits, cites, done, roles, originals, part_tokens, target, source)
-                block, act = self.shape(ctx)
-                blocks.append(f"**{md(part)}**\n\n{block}")
-                activity = activity or act
-            body = "\n\n".join(blocks)
-        else:
-            ctx = AnswerContext(u, phases_, ranked, retrieval.hits, cites, done, roles, originals, tokens, target, source)
-            body, activity = self.shape(ctx)
+        ctx = AnswerContext(u, phases_, ranked, retrieval.hits, cites, done, roles, originals, tokens, target, source)
+        body, activity = self.shape(ctx)
         parts = [body]
         if cites.hits:
             parts.append(self.sources_block(cites, lang))

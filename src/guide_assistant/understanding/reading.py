@@ -9,7 +9,6 @@ vocabulary in ``knowledge/`` (phases, events, relation words).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import numpy as np
@@ -179,30 +178,6 @@ class Understanding(BaseModel):
     query: str = ""  # what is searched: the question, with the previous one for a follow-up
     topic_words: list[str] = []
     out_of_scope: bool = False  # the question model reads it as outside the guides (prices, thresholds, settings, laws)
-    parts: list[str] = []  # a question that asks two things of different kinds: the two, as asked
-    part_intents: list[str] = []  # the intent of each part
-
-
-# Where a question asks a second thing: a second sentence, or "and" / "och" / "og" before a
-# question word ("who is accountable, and what must be delivered?").
-_QUESTION_WORD = (
-    r"(who|whom|what|which|when|how|where|vem|vad|vilka|vilken|vilket|när|hur|hvem|hva|hvilke|hvilken|hvilket|når|hvordan|hvor)"
-)
-_SECOND_PART = re.compile(rf"\?\s+(?=\S)|[,;]?\s+(?:and|och|og|samt|but|men)\s+(?={_QUESTION_WORD}\b)", re.IGNORECASE)
-MIN_PART_WORDS = 3
-
-
-def split_question(question: str) -> list[str]:
-    """The two parts of a question that asks two things ("Who signs the contract, and how
-    long is the standstill?"), or the question alone. Parts of fewer than three words are not
-    questions of their own."""
-    m = _SECOND_PART.search(question)
-    if m is None:
-        return [question]
-    first, second = question[: m.start()].strip(" ,;") + ("?" if question[m.start()] == "?" else ""), question[m.end() :].strip()
-    if len(first.split()) < MIN_PART_WORDS or len(second.split()) < MIN_PART_WORDS:
-        return [question]
-    return [first, second]
 
 
 # the question model's intents as the answers know them (``Answer.intent`` keeps its seven values)
@@ -281,10 +256,6 @@ class Understander:
         bare = self.bare_relation(q, lang)
         if intent == "how" and (relation or bare) and back:
             intent = "phase"  # "and after that?", "och efter det?": what comes next
-        parts = split_question(q) if self.embed is not None and not back else [q]
-        part_intents = [self.intent(p)[0] for p in parts] if len(parts) == 2 else []
-        if len(set(part_intents)) < 2:  # one kind of thing asked twice: one answer holds both
-            parts, part_intents = [], []
         return Understanding(
             question=q,
             shortened=shortened,
@@ -298,8 +269,6 @@ class Understander:
             bare_relation=bare,
             query=q,
             topic_words=topic,
-            parts=parts,
-            part_intents=part_intents,
             out_of_scope=outside,
         )
 
