@@ -183,7 +183,17 @@ def main() -> None:
     if not args.no_write:
         import sklearn
 
-        meta = {"data_sha256": data_hash(), "embedder": embedder_id, "questions": len(rows), "sklearn": sklearn.__version__}
+        from guide_assistant.common.config import find_paths
+        from guide_assistant.kb.load import load_knowledge
+
+        guides = sorted(load_knowledge(find_paths(ROOT)).guides)  # what "outside the guides" was learnt against
+        meta = {
+            "data_sha256": data_hash(),
+            "embedder": embedder_id,
+            "questions": len(rows),
+            "sklearn": sklearn.__version__,
+            "guides": guides,
+        }
         model = fit(texts, vectors, [intent_of(r) for r in rows], [r["intent"] == "followup" for r in rows], meta)
         model.save()
         print(f"wrote {ROOT / 'src/guide_assistant/understanding/question_model.npz'}")

@@ -101,3 +101,13 @@ def test_the_phrasings_the_rules_were_written_for(kb, embedder):
 def test_one_word_no_longer_decides_the_answer(kb, embedder, question, intent):
     understander = Understander(kb, embed=lambda q: embedder.embed_queries([q])[0])
     assert understander.understand(question).intent == intent
+
+
+def test_the_out_of_scope_reading_stands_down_when_the_guides_change(kb, embedder, monkeypatch):
+    """What lies outside the guides was learnt against these five: with a guide added (kb add)
+    its questions must not be refused by it; relevance and rare words decide until retrained."""
+    understander = Understander(kb, embed=lambda q: embedder.embed_queries([q])[0])
+    q = "Vad kostar en nattkamera för digital tillsyn per styck?"
+    assert understander.understand(q).out_of_scope
+    monkeypatch.setattr(kb, "guides", {**kb.guides, "trygghetslarm": kb.guides["genomfora"]})
+    assert not understander.understand(q).out_of_scope

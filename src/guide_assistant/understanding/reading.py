@@ -243,7 +243,7 @@ class Understander:
         lang = detect_language(q)
         intent, leans = self.intent(q)
         reading = self.reading(q)  # made once: the embedding and the model's scores are kept
-        outside = reading is not None and reading.out_of_scope
+        outside = reading is not None and reading.out_of_scope and self.scope_known()
         mentions = self.detector.mentions(q, lang)  # read once: relation and phases both come from them
         relation = self.detector.relation(q, lang, mentions)
         found = self.detector.phases(q, lang, closing=intent in ("deliverables", "decision"), mentions=mentions)
@@ -284,6 +284,15 @@ class Understander:
             if rule != "how":  # "how" is the rules' default, not a reading
                 intent = rule
         return intent, reading.refers_back
+
+    def scope_known(self) -> bool:
+        """Whether the question model's out-of-scope reading was learnt against exactly these
+        guides: with a guide added (``kb add``) or retired, what lies outside them is no longer
+        what it learnt, and only the relevance and the rare words decide until it is trained
+        again (``python scripts/train_understanding.py``)."""
+        from guide_assistant.understanding.classifier import question_model
+
+        return sorted(self.kb.guides) == question_model().meta.get("guides")
 
     def reading(self, question: str) -> Reading | None:
         """What the question model reads (None without an embedder)."""
