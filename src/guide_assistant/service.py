@@ -594,6 +594,6 @@ def phase_names(kb: KnowledgeBase, lang: str) -> dict[str, str]:
     return {p.id: getattr(p.name, lang) for p in kb.phases.phases}
 
 
-def activity_titles(kb: KnowledgeBase) -> dict[str, Any]:
+def activities_by_id(kb: KnowledgeBase) -> dict[str, Any]:
     """Every activity by its id."""
     return {a.id: a for _g, a in kb.activities}

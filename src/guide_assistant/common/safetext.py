@@ -8,9 +8,9 @@ safe for where it is shown.
 - ``json_for_terminal``: JSON text with the C1 controls escaped as ``\\u0080``... (``json.dumps``
   with ``ensure_ascii=False`` escapes only C0): the same data, safe to print.
 
-- ``from_input``: text from the command line or a file with no lone surrogates left (bytes
-  that were not UTF-8 arrive as U+DC80-U+DCFF escapes; JSON may carry a lone U+D800): they
-  become U+FFFD, so that nothing fails later at a terminal, a file or SQLite.
+- ``from_input``: a command-line argument with no lone surrogates left (bytes that were not
+  UTF-8 arrive as U+DC80-U+DCFF escapes): they become U+FFFD, so that nothing fails later at
+  a terminal, a file or SQLite. interfaces/process.py applies it to every argument, once.
 
 The XLSX export keeps every cell a string (exports/xlsx.py: openpyxl would store text that
 starts with ``=`` as a formula).

@@ -241,8 +241,8 @@ class Understander:
         if not q:
             raise ValueError("the question is empty")
         lang = detect_language(q)
-        intent, leans = self.intent(q)
-        reading = self.reading(q)  # made once: the embedding and the model's scores are kept
+        reading = self.reading(q)  # read once: intent, follow-up and out-of-scope all come from it
+        intent, leans = self.intent_of(q, reading)
         outside = reading is not None and reading.out_of_scope and self.scope_known()
         mentions = self.detector.mentions(q, lang)  # read once: relation and phases both come from them
         relation = self.detector.relation(q, lang, mentions)
@@ -275,7 +275,10 @@ class Understander:
     def intent(self, question: str) -> tuple[str, bool]:
         """The answer intent of a cleaned question, and whether the question model reads it
         as a follow-up (False without an embedder)."""
-        reading = self.reading(question)
+        return self.intent_of(question, self.reading(question))
+
+    def intent_of(self, question: str, reading: Reading | None) -> tuple[str, bool]:
+        """``intent`` from a reading already made (None: the keyword rules alone)."""
         if reading is None:
             return classify(question), False
         intent = ANSWER_INTENT.get(reading.intent, reading.intent)

@@ -723,7 +723,7 @@ def next_cmd(
     state: StateOpt = None,
 ) -> None:
     """What to do next: unfinished activities of the phase, its decision, the next phase, anchoring and benefits items."""
-    from guide_assistant.service import activity_titles, next_activities
+    from guide_assistant.service import activities_by_id, next_activities
 
     kb = _kb()
     st = _load_state(_store(ctx, state), ctx)
@@ -737,7 +737,7 @@ def next_cmd(
     lang = current_language()
     labels = {kind: _(label) for kind, label in NEXT_LABELS.items()}
     width = max(7, *(len(label) + 1 for label in labels.values()))
-    activities = activity_titles(kb)
+    activities = activities_by_id(kb)
     lines_word = _("lines")
     for i in items:
         title = i.title

@@ -23,7 +23,7 @@ from pydantic import BaseModel, StrictInt, StrictStr, ValidationError
 
 from guide_assistant.common.config import ConfigError, Paths, find_paths
 from guide_assistant.common.i18n import N_, _, set_language
-from guide_assistant.common.safetext import for_terminal, from_input, json_for_terminal
+from guide_assistant.common.safetext import for_terminal, json_for_terminal
 from guide_assistant.common.startup import started
 from guide_assistant.interfaces.cli.terminal import print_markdown
 
@@ -305,7 +305,6 @@ def ask(
             raise err(_("error: the question on standard input is not UTF-8 text (byte {byte})").format(byte=e.start), 2) from None
     from guide_assistant.service import readable_question
 
-    text = from_input(text)
     if not readable_question(text):  # nothing but blanks or control characters
         raise err(_("error: the question is empty"), 2)
     knowledge = kb()
@@ -372,7 +371,7 @@ def search(
             if not line.strip():
                 continue
             try:
-                row = BatchLine.model_validate_json(from_input(line))
+                row = BatchLine.model_validate_json(line)
                 qid, question = row.id, row.question
             except ValidationError as e:  # not JSON, too deeply nested, or not {"id": str | int, "question": str}
                 first = e.errors()[0]
