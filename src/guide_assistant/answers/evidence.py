@@ -22,14 +22,17 @@ from guide_assistant.indexing.passages import Passage
 from guide_assistant.kb.load import Guide, KnowledgeBase
 from guide_assistant.kb.schema import Activity, PhaseEntry
 from guide_assistant.kb.textnorm import fold
-from guide_assistant.kb.tokens import doc_tokens, query_tokens, raw_tokens
+from guide_assistant.kb.tokens import STOP, doc_tokens, query_tokens, raw_tokens
+from guide_assistant.retrieval.concepts import concept_weights, own_coverage
 from guide_assistant.retrieval.hits import Hit
 from guide_assistant.retrieval.search import SearchEngine, unit_hit
 from guide_assistant.understanding.coverage import Vocabulary
-from guide_assistant.understanding.reading import WANTED_KIND, Understander, Understanding
+from guide_assistant.understanding.reading import ANAPHORS, FUNCTION, WANTED_KIND, Understander, Understanding
 
 # item ranking: dense similarity + LEX_WEIGHT x BM25 (normalised by the best) + boosts
 LEX_WEIGHT = 0.05
+COVER_WEIGHT = 0.04  # x the idf-weighted share of the question's topic words an item says (retrieval/concepts.py)
+COVER_TOP = 120  # the items it is reckoned for, the best first
 PHASE_BOOST = 0.02
 ACTIVITY_BOOST = 0.05
 KIND_BOOST = 0.02
@@ -180,8 +183,18 @@ class Evidence:
             if unit.kind == "tool" and not tools_asked:
                 b -= TOOL_PENALTY
             score[i] += b
+        concepts = concept_weights(self.engine.item_lexical, self.topic(u.query or u.question))
+        for i in np.argsort(-score, kind="stable")[:COVER_TOP]:  # the rest stand too low to matter
+            score[i] += COVER_WEIGHT * own_coverage(items[i], concepts)
         order = np.argsort(-score, kind="stable")
         return [Ranked(items[i], float(score[i]), float(lexical[i])) for i in order]
+
+    @staticmethod
+    def topic(text: str) -> list[str]:
+        """The words a question is about: not function words, stopwords or anaphors."""
+        return [
+            t for t in raw_tokens(text) if fold(t) not in STOP and fold(t) not in FUNCTION and fold(t) not in ANAPHORS and not t.isdigit()
+        ]
 
     def best_activity(
         self,
@@ -238,10 +251,13 @@ class Evidence:
     def whole_list(self, first: Ranked, ranked: list[Ranked]) -> list[Ranked]:
         """The list an item belongs to: its activity's items of the same kind on lines
         close together, in the guide's order (empty when it stands alone)."""
+        kinds = {"summary", "step"} if first.unit.kind == "summary" else {first.unit.kind}  # a summary leads its activity's steps
         units = sorted(
-            (self.engine.items[i] for i in self.units_of.get(first.unit.activities[0], []) if self.engine.items[i].kind == first.unit.kind),
-            key=lambda x: x.line_start,
+            (self.engine.items[i] for i in self.units_of.get(first.unit.activities[0], []) if self.engine.items[i].kind in kinds),
+            key=lambda x: (x.line_start, x.kind != first.unit.kind),
         )
+        if first.unit.kind == "summary":  # a step on the summary's own lines says it again
+            units = [x for x in units if x.kind == "summary" or (x.line_start, x.line_end) != (first.unit.line_start, first.unit.line_end)]
         k = next((i for i, x in enumerate(units) if x.id == first.unit.id), None)
         if k is None:
             return []
@@ -332,6 +348,13 @@ class Evidence:
         return [
             ln.strip("- ").strip() for ln in unit.text.split("\n") if "(" in ln and len(ln) <= 90 and wanted & set(doc_tokens(ln, lang))
         ]
+
+    def qualified_overlap(self, act: Activity, tokens: list[str]) -> int:
+        """How many of the question's tokens the best qualified line of an activity's HUKI list
+        holds ('tecknar avtal' holds two of 'who signs the contract', '(… Implementera avtal)' one)."""
+        lang = self.guide_of[act.id].entry.language
+        wanted = set(tokens)
+        return max((len(wanted & set(doc_tokens(ln, lang))) for ln in self.qualified(act, tokens)), default=0)
 
     def huki_line(self, act: Activity, lang: str, cites: Citations, tokens: list[str]) -> str:
         """The HUKI list of an activity, cited to its lines; where a line of the list answers

@@ -16,6 +16,7 @@ _MESSAGES: dict[str, str] = {
     "you_are": N_("You are in phase {n} of 7: **{name}**"),
     "before_note": N_("Phases 1–{n} come first if they are not done yet."),
     "next": N_("Next activities"),
+    "what_to_do": N_("What the guides say to do"),
     "accountable": N_("accountable"),
     "responsible": N_("does the work"),
     "consulted": N_("consulted"),

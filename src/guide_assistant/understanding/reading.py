@@ -199,6 +199,8 @@ class Understander:
         self.embed = embed
         self.detector = PhaseDetector(kb)
         self.name_stems = {s for p in self.detector.patterns for s in p.stems}  # every phase and event name's stems
+        phase_ids = {p.id for p in kb.phases.phases}
+        self.phase_stems = {s for p in self.detector.patterns if p.target in phase_ids for s in p.stems}  # phase names only
 
     def topic_words(self, question: str) -> list[str]:
         return [
@@ -207,10 +209,12 @@ class Understander:
             if w not in STOP and w not in FUNCTION and w not in ANAPHORS and not w.isdigit()
         ]
 
-    def own_topic(self, question: str) -> list[str]:
+    def own_topic(self, question: str, events: bool = False) -> list[str]:
         """Topic words that are not part of a phase or event name: 'deliverables of the needs
-        phase' has none; 'deliverables when we set up the team' has some."""
-        names = self.name_stems
+        phase' has none; 'deliverables when we set up the team' has some. ``events``: the
+        words of an event's name ('the test period', 'the award decision') count as topic:
+        only a phase's name is not."""
+        names = self.phase_stems if events else self.name_stems
         out = []
         for w in self.topic_words(question):
             stems = {fold(_stemmer(lang).stemWord(w)) for lang in ("en", "sv", "nb")}

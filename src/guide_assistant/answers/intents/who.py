@@ -7,6 +7,7 @@ from guide_assistant.answers.evidence import Evidence
 from guide_assistant.answers.labels import LABELS
 
 MAX_ACTIVITIES_WHO = 2
+ROLES_LOOKUP = 40  # how far down the evidence a HUKI list may stand
 
 
 def compose(ev: Evidence, ctx: AnswerContext) -> tuple[str, str | None]:
@@ -19,12 +20,16 @@ def compose(ev: Evidence, ctx: AnswerContext) -> tuple[str, str | None]:
     order: list[tuple[int, str, bool]] = []  # (priority, activity id, has HUKI)
     if top is not None:
         order.append((1, top.id, ev.has_huki(top)))
-    if ctx.target is None:
-        for r in ctx.ranked[:40]:
-            aid = r.unit.activities[0]
-            if r.unit.kind == "roles" and ev.has_huki(ev.activity[aid]) and aid not in [o[1] for o in order]:
-                order.append((2, aid, True))
-                break
+    if ctx.target is None:  # a HUKI list among the best evidence: the one whose own words answer ('(tecknar avtal)'), else the best
+        lists = [
+            aid
+            for aid in dict.fromkeys(r.unit.activities[0] for r in ctx.ranked[:ROLES_LOOKUP] if r.unit.kind == "roles")
+            if ev.has_huki(ev.activity[aid]) and aid not in [o[1] for o in order]
+        ]
+        overlap = {aid: ev.qualified_overlap(ev.activity[aid], ctx.tokens) for aid in lists}
+        pick = max(lists, key=lambda aid: overlap[aid], default=None)  # the best-ranked among equals
+        if pick is not None:
+            order.append((2, pick, True))
     order = [(0 if huki and ev.qualified(ev.activity[aid], ctx.tokens) else p, aid, huki) for p, aid, huki in order]
     order.sort(key=lambda t: t[0])
     lines = [
