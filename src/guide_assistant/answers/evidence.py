@@ -396,12 +396,14 @@ class Evidence:
         return f"- **{name}** ({gname}): «{text}» {cites.ref(self.hit(unit))} — _{L['no_huki'].format(guide=gname, act=name)}_"
 
     def role_words(self, rid: str) -> list[str]:
-        """The start of each Swedish/Norwegian name of a role, folded ('prosje' for prosjekteier)."""
+        """The start of each Swedish/Norwegian name of a role, folded (`prosjektei` for prosjekteier)."""
         r = self.role.get(rid)
         if r is None:
             return []
         words = [r.name.sv, r.name.no, *r.aliases.sv, *r.aliases.no]
-        return [fold(w.split()[0])[:7] for w in words if w and len(w.split()[0]) >= 4]
+        # the whole word but its last two letters, so that inflections match ('prosjekteieren') and
+        # other words on the same stem do not ('prosjektet' is not 'prosjekteier')
+        return [fold(w.split()[0])[: max(5, len(w.split()[0]) - 2)] for w in words if w and len(w.split()[0]) >= 4]
 
     def sources_block(self, cites: Citations, lang: str) -> str:
         L = LABELS[lang]
