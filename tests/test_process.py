@@ -103,3 +103,12 @@ def test_the_global_options_that_take_a_value_are_known():
     root = typer.main.get_command(cli.app)
     takes_value = {opt for p in root.params if p.param_type_name == "option" and not p.is_flag for opt in p.opts}
     assert takes_value == set(cli.GLOBAL_VALUE_OPTIONS)
+
+
+def test_the_ui_without_a_terminal_says_so_and_ends(tmp_path):
+    """Issue 23, finding 9: `echo | guide-assistant` started the UI with no terminal and spun
+    forever; now it says what to do and exits 2 at once."""
+    env = {**os.environ, "GUIDE_ASSISTANT_STATE": str(tmp_path / "state.sqlite3"), "GUIDE_ASSISTANT_CHAT": str(tmp_path / "chat.sqlite3")}
+    r = subprocess.run([sys.executable, "-m", "guide_assistant"], input="\n", capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 2, r
+    assert "needs a terminal" in r.stderr and "Traceback" not in r.stderr

@@ -325,3 +325,34 @@ async def test_sources_tab_shows_one_guide_after_another(app):
             assert app.current_guide is guide
             shown = [w for w in app.query(".guide-block")]
             assert len(shown) == sum(1 for s in guide.sections.walk() if s.level)
+
+
+async def test_a_colleagues_tick_shows_and_is_never_undone_by_a_stale_row(app, tmp_path):
+    """Issue 23, finding 5: a step ticked from the command line (another person) while the UI
+    is open shows as ticked within a poll, and space on a row that still showed it unticked
+    ticks it (no undo is logged)."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_tab("checklist")
+        await pilot.pause()
+        tree = app.query_one("#checklist-tree", Tree)
+        phase = tree.root.children[4]
+        phase.expand()
+        activity = phase.children[0]
+        activity.expand()
+        await pilot.pause()
+        first, second = activity.children[0], activity.children[1]
+        other = ProjectStore(tmp_path / "state.json", user="kollega")
+        other.mark_done("default", [second.data["id"]])  # a teammate, while the UI shows [ ]
+        app.assistant.reload()  # read by something else meanwhile, the row not yet redrawn
+        assert str(second.label).startswith("[ ]")
+        tree.move_cursor(second)
+        await pilot.press("space")  # ticks the row as shown: it stays done
+        await pilot.pause()
+        store = ProjectStore(tmp_path / "state.json")
+        assert second.data["id"] in store.load().done and str(second.label).startswith("[x]")
+        assert [e.action for e in store.log("default")].count("undo") == 0
+        other.mark_done("default", [first.data["id"]])
+        bar = app.query_one("#bar-tender", ProgressBar)
+        before = bar.progress
+        await pilot.pause(2.5)  # the UI reads the shared store every POLL_S seconds
+        assert str(first.label).startswith("[x]") and bar.progress == before + 1

@@ -275,6 +275,21 @@ class Assistant:
         self.reload()
         return sid in self.state.done
 
+    def done_steps(self) -> set[str]:
+        """The steps done in the project (an activity ticked whole counts for its steps)."""
+        return done_steps(self.kb, self.state.done)
+
+    def set_step(self, sid: str, done: bool) -> bool:
+        """Tick (``done``) or un-tick a step as the person asked, whatever it was meanwhile: a
+        step a colleague ticked since it was shown stays ticked when ticked again (nothing is
+        undone by a stale view). Saved at once, then the state is read again."""
+        if done:
+            self.store.mark_done(self.project, [sid])
+        else:
+            self.store.mark_undone(self.project, [sid])
+        self.reload()
+        return sid in self.done_steps()
+
     def set_phase(self, phase: str | None) -> None:
         self.store.set_phase(self.project, phase)
         self.reload()

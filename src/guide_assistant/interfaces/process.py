@@ -56,7 +56,17 @@ def _end() -> None:
 
 
 def _start_ui(paths, state, project, user) -> None:
-    """No command: the terminal UI, imported only now (Textual is not loaded for a command)."""
+    """No command: the terminal UI, imported only now (Textual is not loaded for a command).
+    Without a terminal on both ends (``echo | guide-assistant``, a cron job) there is no one
+    to show it to: say so and end, instead of a UI that waits for keys that never come."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        from guide_assistant.common.i18n import _
+
+        print(
+            _("error: the terminal UI needs a terminal; give a command instead (guide-assistant --help lists them)"),
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     from guide_assistant.interfaces.tui.app import run_tui
 
     run_tui(paths, state, project=project, user=user)

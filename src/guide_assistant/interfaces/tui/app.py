@@ -55,6 +55,7 @@ from guide_assistant.service import (
     role_names,
 )
 
+POLL_S = 2.0  # how often the shared progress store is read again for teammates' changes
 NEXT_KINDS = {"activity": N_("activity"), "decision": N_("decision"), "next-phase": N_("next-phase"), "track": N_("track")}
 
 
@@ -187,6 +188,7 @@ class GuideApp(App[None]):
                 timeout=15,
             )
         self.query_one("#question", Input).focus()
+        self.set_interval(POLL_S, self.poll_shared_state)
         started()  # the UI is on screen: from here on it runs, and collects garbage as usual
         self.prepare_index()
 
@@ -382,7 +384,39 @@ class GuideApp(App[None]):
             an = nodes[a.phase].add(label, data={"kind": "activity", "activity": a})
             for s in a.steps:
                 text = s.text if self.lang == "en" else s.original
-                an.add_leaf(self.step_label(text, s.done), data={"kind": "step", "id": s.id, "text": text, "activity": a})
+                an.add_leaf(self.step_label(text, s.done), data={"kind": "step", "id": s.id, "text": text, "activity": a, "done": s.done})
+        self.shown_state = self.state_key()
+
+    def state_key(self) -> tuple:
+        """What the screen shows of the project's shared state: a change by anyone makes it differ."""
+        st = self.assistant.state
+        return (self.assistant.project, st.phase, tuple(st.roles), frozenset(st.done), st.updated_at)
+
+    def poll_shared_state(self) -> None:
+        """Every few seconds: read the project again; when a teammate (or another window, or
+        the command line) changed it, show their ticks, the bars and what comes next."""
+        try:
+            self.assistant.reload()
+        except (ProjectError, StoreError, OSError):
+            return  # a busy or vanished store: the next poll tries again; a change reports its own error
+        if self.state_key() == self.shown_state:
+            return
+        done = self.assistant.done_steps()
+        tree = self.query_one("#checklist-tree", ChecklistTree)
+        stack = list(tree.root.children)
+        while stack:
+            node = stack.pop()
+            stack.extend(node.children)
+            data = node.data or {}
+            if data.get("kind") == "step":
+                now = data["id"] in done
+                if now != data.get("done"):
+                    data["done"] = now
+                    node.set_label(self.step_label(data["text"], now))
+        self.shown_state = self.state_key()
+        self.update_bars()
+        self.update_next()
+        self.update_subtitle()
 
     @staticmethod
     def step_label(text: str, done: bool) -> Text:
@@ -398,11 +432,13 @@ class GuideApp(App[None]):
     def tree_selected(self, event: Tree.NodeSelected) -> None:
         node = event.node
         data = node.data or {}
-        if data.get("kind") == "step":
-            now = self.saved(self.assistant.toggle_step, data["id"])
+        if data.get("kind") == "step":  # the step as shown is what is toggled, never a state changed meanwhile
+            now = self.saved(self.assistant.set_step, data["id"], not data.get("done", False))
             if now is None:
                 return
+            data["done"] = now
             node.set_label(self.step_label(data["text"], now))
+            self.poll_shared_state()  # others' changes read with it: shown at once
             self.update_bars()
             self.update_next()
 
