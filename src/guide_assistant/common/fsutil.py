@@ -153,3 +153,49 @@ def on_network_share(path: Path) -> bool:
         except (AttributeError, OSError):
             return False
     return filesystem_type(path) in NETWORK_FILESYSTEMS
+
+
+PRIVATE_MODE = 0o600  # a store: a team's progress, notes and questions, for its owner only
+EXPORT_MODE = 0o640  # an export: the owner writes it, the owner's group may read it
+
+
+class NotRegularFile(OSError):
+    """What stands at an output path is not a regular file (a symlink, FIFO, device or folder)."""
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` empty with ``PRIVATE_MODE`` if nothing is there, whatever the umask (a
+    database file SQLite would create with the umask's permissions; its journal files take
+    the database's). An existing file is left as it is."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), PRIVATE_MODE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, PRIVATE_MODE)  # the umask cannot take bits away from what fchmod sets
+    finally:
+        os.close(fd)
+
+
+def write_export(path: Path, data: bytes) -> None:
+    """An export the user asked for at ``path`` (``--output``): written atomically, as
+    ``EXPORT_MODE`` (or the mode of the file it replaces), never in place of something that
+    is not a regular file (a symlink, FIFO or device would be replaced by a plain file), and
+    never into a folder that does not exist (a mistyped path is reported, not created)."""
+    import errno
+    import stat
+
+    from guide_assistant.common.i18n import _
+
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise NotRegularFile(errno.EEXIST, _("it is not a regular file (a link, pipe, device or folder is never replaced)"))
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, _("the folder {folder} does not exist").format(folder=path.parent))
+    if st is None:
+        create_private(path)  # then the mode below: the temporary file replaces it
+        os.chmod(path, EXPORT_MODE)
+    atomic_write_bytes(path, data)

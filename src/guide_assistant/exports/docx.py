@@ -14,7 +14,7 @@ from docx.text.paragraph import Paragraph
 
 from guide_assistant.answers.labels import HUKI_LETTER
 from guide_assistant.checklist.rows import HUKI_KEYS, ActivityOut
-from guide_assistant.common.fsutil import atomic_write_bytes
+from guide_assistant.common.fsutil import write_export
 from guide_assistant.common.i18n import N_, gettext
 from guide_assistant.exports.wording import HUKI_LABELS, _by_phase, _lines, _Names, _rows
 from guide_assistant.kb.load import KnowledgeBase
@@ -24,7 +24,7 @@ from guide_assistant.stores.conversations import Conversation
 def _save_docx(doc: DocxDocument, path: Path) -> None:
     buf = BytesIO()
     doc.save(buf)
-    atomic_write_bytes(path, buf.getvalue())
+    write_export(path, buf.getvalue())
 
 
 def _cite(p: Paragraph, text: str) -> None:

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from guide_assistant.checklist.rows import HUKI_KEYS, ActivityOut
-from guide_assistant.common.fsutil import atomic_write_bytes
+from guide_assistant.common.fsutil import write_export
 from guide_assistant.common.i18n import N_, gettext
 from guide_assistant.exports.wording import DONE, KINDS, _by_phase, _huki, _lines, _Names, _rows
 from guide_assistant.kb.load import KnowledgeBase
@@ -117,4 +117,4 @@ def write_xlsx(kb: KnowledgeBase, rows: list[ActivityOut], path: Path, roles: li
                     cell.data_type = "s"
     buf = BytesIO()
     wb.save(buf)
-    atomic_write_bytes(path, buf.getvalue())
+    write_export(path, buf.getvalue())

@@ -26,7 +26,7 @@ from platformdirs import user_data_path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from guide_assistant.answers.model import Answer
-from guide_assistant.common.fsutil import SQLITE_MAGIC, aside_path, sqlite_transaction
+from guide_assistant.common.fsutil import SQLITE_MAGIC, aside_path, create_private, sqlite_transaction
 from guide_assistant.common.i18n import _
 
 SCHEMA_VERSION = 2  # of the JSON file of earlier versions
@@ -134,12 +134,20 @@ class ConversationStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             earlier = [self._take_json(self.path), self._take_json(legacy)]
             # the UI asks from worker threads, one at a time (the lock)
+            create_private(self.path)  # 0600 whatever the umask: the questions a person asked
             conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > DB_VERSION:
                 conn.close()
                 self.warning = _("{path} could not be read ({error})").format(
                     path=self.path, error=f"written by a newer version (schema {version})"
+                )
+                return None
+            foreign = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+            if version == 0 and foreign:  # another program's database: not ours to add tables to
+                conn.close()
+                self.warning = _("{path} is a database of another program (tables: {tables}); it was left as it is").format(
+                    path=self.path, tables=", ".join(foreign[:5])
                 )
                 return None
             if version < DB_VERSION:

@@ -43,7 +43,15 @@ from platformdirs import user_data_path
 from pydantic import BaseModel, ValidationError
 
 from guide_assistant.checklist.state import SCHEMA_VERSION, Note, ProjectState
-from guide_assistant.common.fsutil import SQLITE_MAGIC, aside_path, atomic_write_bytes, fsync_dir, on_network_share, sqlite_transaction
+from guide_assistant.common.fsutil import (
+    SQLITE_MAGIC,
+    aside_path,
+    atomic_write_bytes,
+    create_private,
+    fsync_dir,
+    on_network_share,
+    sqlite_transaction,
+)
 from guide_assistant.common.i18n import _
 
 ENV_STATE = "GUIDE_ASSISTANT_STATE"
@@ -288,14 +296,23 @@ class ProjectStore:
 
     def _connect(self, path: Path, wal: bool) -> sqlite3.Connection:
         try:
+            create_private(path)  # 0600 whatever the umask: a team's progress and notes
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as e:
-            raise StoreError(_("cannot open {path}: {problem}").format(path=path, problem=e)) from None
+        except (sqlite3.Error, OSError) as e:
+            raise StoreError(_("cannot open {path}: {problem}").format(path=path, problem=getattr(e, "strerror", None) or e)) from None
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > DB_VERSION:
                 raise StoreTooNew(path, version)
+            if version == 0:  # not made by this program, or new: a database of another program is not ours to add to
+                foreign = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+                if foreign:
+                    raise StoreError(
+                        _("{path} is a database of another program (tables: {tables}); it was left as it is").format(
+                            path=path, tables=", ".join(foreign[:5])
+                        )
+                    )
             conn.execute("PRAGMA foreign_keys = ON")
             if wal:
                 self._wal(conn)

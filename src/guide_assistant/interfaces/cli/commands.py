@@ -399,10 +399,10 @@ def checklist_cmd(
 
 def _write_output(path: Path, text: str) -> None:
     """``text`` into the file given with --output (``wrote PATH`` on stderr); exit 1 when it cannot be written."""
-    from guide_assistant.common.fsutil import atomic_write_bytes
+    from guide_assistant.common.fsutil import write_export
 
     try:
-        atomic_write_bytes(path, text.encode("utf-8"))
+        write_export(path, text.encode("utf-8"))
     except OSError as e:
         raise _err(_("error: cannot write {path}: {problem}").format(path=path, problem=e.strerror or e), 1) from None
     core.echo(_("wrote {path}").format(path=path), err=True)
