@@ -101,3 +101,11 @@ def test_rare_question_words_outweigh_common_ones(kb, engine, composer):
         assert len(concepts) == 2, (words, concepts)
         assert own_coverage(risk, concepts) > own_coverage(procure, concepts), words
     assert own_coverage(risk, concept_weights(engine.item_lexical, ["xylofon"])) == 0.0
+
+
+def test_a_role_line_sharing_one_word_does_not_displace_the_activity_asked_about(composer):
+    """'(rollen tillsätts i aktiviteten "Implementera avtal")' shares only 'implement' with a
+    question about implementing the technology: the HUKI list of that activity leads."""
+    a = ask(composer, "Who is in charge of implementing the IoT technology, and who actually does it?")
+    first = without_sources(a.answer).split("\n")[1]
+    assert a.intent == "who" and "Implement the technology" in first and "Project leader" in first, a.answer

@@ -27,7 +27,9 @@ def compose(ev: Evidence, ctx: AnswerContext) -> tuple[str, str | None]:
             if ev.has_huki(ev.activity[aid]) and aid not in [o[1] for o in order]
         ]
         overlap = {aid: ev.qualified_overlap(ev.activity[aid], ctx.tokens) for aid in lists}
-        pick = max(lists, key=lambda aid: overlap[aid], default=None)  # the best-ranked among equals
+        # a list whose own line holds two or more of the question's words ('tecknar avtal') is
+        # the answer wherever it ranks; one shared word ('... Implementera avtal)') is chance
+        pick = max(lists, key=lambda aid: overlap[aid] if overlap[aid] >= 2 else 0, default=None)  # the best-ranked among equals
         if pick is not None:
             order.append((2, pick, True))
     order = [(0 if huki and ev.qualified(ev.activity[aid], ctx.tokens) else p, aid, huki) for p, aid, huki in order]
