@@ -199,3 +199,45 @@ def test_a_broken_reference_makes_status_stale_and_build_refuse(project):
     assert build.returncode == 1 and "activities/skr.yaml:" in build.stderr and "no longer hold this wording" in build.stderr
     status = subprocess.run([sys.executable, "-m", "guide_assistant", "index", "status"], capture_output=True, text=True, env=env)
     assert status.returncode == 1
+
+
+def knowledge_files(project: Path) -> dict[str, bytes]:
+    """The knowledge YAML, the guides and their anchored copies (the change reports aside)."""
+    k = project / "knowledge"
+    return {str(p.relative_to(k)): p.read_bytes() for p in sorted(k.rglob("*")) if p.is_file() and "changes" not in p.parts}
+
+
+def test_kb_update_refuses_an_empty_file_and_one_that_removes_most_references(project):
+    """Issue 23, finding 7: an empty file was installed (52 items 'removed'), and so was a
+    fragment of the guide; installing the original again left 45 items removed and spans cut."""
+    env = {**os.environ, "GUIDE_ASSISTANT_HOME": str(project)}
+
+    def cli(*args):
+        out = subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, text=True, env=env)
+        assert "Traceback" not in out.stderr, out.stderr
+        return out
+
+    before = knowledge_files(project)
+    original = project / "original.txt"
+    shutil.copyfile(project / "knowledge" / "sources" / KVICK, original)
+    for n, content in enumerate(("", "   \n\n\t\n")):
+        empty = project / f"empty{n}.txt"
+        empty.write_text(content, encoding="utf-8")
+        out = cli("kb", "update", "kvickguide", str(empty))
+        assert out.returncode == 1 and "is empty" in out.stderr and "nothing was changed" in out.stderr, out.stderr
+        assert knowledge_files(project) == before
+    lines = original.read_text(encoding="utf-8").split("\n")
+    cut = project / "fragment.txt"
+    cut.write_text("\n".join(lines[: len(lines) * 3 // 10]), encoding="utf-8")
+    out = cli("kb", "update", "kvickguide", str(cut))
+    assert out.returncode == 1 and "would remove" in out.stderr and "--force" in out.stderr, out.stderr
+    assert knowledge_files(project) == before
+    out = cli("kb", "update", "kvickguide", str(cut), "--force")
+    assert out.returncode == 0 and "removed" in out.stdout, out.stderr
+    assert cli("kb", "validate").returncode == 0  # removed items keep the lines they had: under review, not errors
+    assert (project / "knowledge" / "activities" / "kvickguide.yaml").read_text(encoding="utf-8").count("review: removed") > 200
+    out = cli("kb", "update", "kvickguide", str(original))  # the original back: everything as it was
+    assert out.returncode == 0 and "restored" in out.stdout, out.stderr
+    assert knowledge_files(project) == before
+    check = cli("kb", "validate")
+    assert check.returncode == 0 and "under review" not in check.stdout

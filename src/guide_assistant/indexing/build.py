@@ -39,6 +39,7 @@ from guide_assistant.kb.anchoring import Report, ensure_snapshots, reanchor_chan
 from guide_assistant.kb.errors import KnowledgeError
 from guide_assistant.kb.fingerprint import code_fingerprint, knowledge_hashes, source_hashes
 from guide_assistant.kb.load import validate_knowledge
+from guide_assistant.kb.transaction import recover_knowledge
 
 
 def _code_fingerprint() -> str:
@@ -140,6 +141,7 @@ def index_status(paths: Paths, spec: str | None = None, check_knowledge: bool = 
     ``check_knowledge``: also validate the knowledge against the guides (every citation's
     wording; ~1 s) — `index status` does; the UI, which only decides whether to rebuild,
     does not (a build validates it anyway, and refuses knowledge that fails)."""
+    recover_knowledge(paths)
     folder = current_dir(paths.index)
     if folder is None:
         return Status(False, False, [_("no index built yet")])

@@ -222,13 +222,18 @@ def warn_if_guidance_changed(kb) -> None:
 
 def index_build(full: bool, embedder: str | None) -> None:
     """``index build``: build or update the index, its figures on stderr."""
-    from guide_assistant.service import EmbedderError, IndexBusy, KnowledgeError, build_index
+    from guide_assistant.service import AnchorError, EmbedderError, IndexBusy, KnowledgeError, build_index
 
     where = paths()
     try:
         result = build_index(where, embedder, full=full, progress=True)
     except KnowledgeError as e:
         knowledge_invalid(e, N_("error: the knowledge base is invalid; the old index is left as it was:"))
+    except AnchorError as e:
+        echo(_("error: cannot re-anchor; the knowledge is left as it was:"), err=True)
+        for p in e.problems:
+            echo(p, err=True)
+        raise err(_("the old index is left as it was"), 1) from None
     except (IndexBusy, EmbedderError) as e:
         raise err(_("error: {problem}").format(problem=e), 1) from None
     except OSError as e:
