@@ -11,7 +11,7 @@ from guide_assistant.common.config import Paths
 from guide_assistant.common.i18n import _
 from guide_assistant.indexing.bm25 import LexicalIndex
 from guide_assistant.indexing.embedders import Embedder, embedder_spec, load_embedder, spec_id
-from guide_assistant.indexing.layout import IndexError_
+from guide_assistant.indexing.layout import IndexError_, generation
 from guide_assistant.indexing.lexical_index import lexical_for
 from guide_assistant.indexing.passages import Passage
 from guide_assistant.indexing.snapshot import load_knowledge
@@ -76,29 +76,18 @@ class SearchEngine:
         """``kb``: the loaded knowledge, if the caller has it (else it is loaded here)."""
         self.paths = paths
         self.spec = embedder_spec(spec)
-        self.data = load_index(paths.index, verify=verify)
-        wanted = spec_id(self.spec)
-        if self.data.manifest.embedder_id != wanted:
-            raise EmbedderMismatch(
-                _(
-                    "the index was built with embedder {built}, but {wanted} was asked for; "
-                    "rebuild it with `guide-assistant index build --embedder {spec}`"
-                ).format(built=self.data.manifest.embedder_id, wanted=wanted, spec=self.spec)
-            )
         self._embedder: Embedder | None = None
-        units = self.data.passages  # passages and item units, in the order of their vectors' owners
-        self.passage_idx = np.asarray([i for i, u in enumerate(units) if u.kind == "passage"], dtype=np.int64)
-        self.item_idx = np.asarray([i for i, u in enumerate(units) if u.kind != "passage"], dtype=np.int64)
-        self.passages = [units[i] for i in self.passage_idx]
-        self.items = [units[i] for i in self.item_idx]
-        self.n_units = len(units)
-        self.unit_index = {u.id: i for i, u in enumerate(units)}
         kb = kb or load_knowledge(paths)
         titles = {gid: g.entry.title for gid, g in kb.guides.items()}
-        # saved by the build; built here only if it was made by other code or under other titles
-        lexical = lexical_for(self.data.folder, self.data.manifest, self.passages, self.items, titles, verify)
-        self.lexical: LexicalIndex = lexical.passages
-        self.item_lexical: LexicalIndex = lexical.items
+        # the index and its BM25 files from one folder generation: a build that swapped a new
+        # folder in meanwhile makes the files disagree with the manifest read; read again, once
+        before = generation(paths.index)
+        try:
+            self._read(verify, titles)
+        except IndexError_:
+            if generation(paths.index) == before:
+                raise
+            self._read(verify, titles)
         self.owner = np.asarray(self.data.view_owner, dtype=np.int64)
         self.item_holder = self._holders()
         self.held_kinds: list[set[str]] = [set() for _ in self.passages]
@@ -107,6 +96,28 @@ class SearchEngine:
         self._last_query: tuple[str, np.ndarray] | None = None
         self._vectors: dict[str, np.ndarray] = {}
         self.glossary = Glossary(kb.glossary)
+
+    def _read(self, verify: bool, titles: dict[str, str]) -> None:
+        self.data = load_index(self.paths.index, verify=verify)
+        wanted = spec_id(self.spec)
+        if self.data.manifest.embedder_id != wanted:
+            raise EmbedderMismatch(
+                _(
+                    "the index was built with embedder {built}, but {wanted} was asked for; "
+                    "rebuild it with `guide-assistant index build --embedder {spec}`"
+                ).format(built=self.data.manifest.embedder_id, wanted=wanted, spec=self.spec)
+            )
+        units = self.data.passages  # passages and item units, in the order of their vectors' owners
+        self.passage_idx = np.asarray([i for i, u in enumerate(units) if u.kind == "passage"], dtype=np.int64)
+        self.item_idx = np.asarray([i for i, u in enumerate(units) if u.kind != "passage"], dtype=np.int64)
+        self.passages = [units[i] for i in self.passage_idx]
+        self.items = [units[i] for i in self.item_idx]
+        self.n_units = len(units)
+        self.unit_index = {u.id: i for i, u in enumerate(units)}
+        # saved by the build; built here only if it was made by other code or under other titles
+        lexical = lexical_for(self.data.folder, self.data.manifest, self.passages, self.items, titles, verify)
+        self.lexical: LexicalIndex = lexical.passages
+        self.item_lexical: LexicalIndex = lexical.items
 
     def _holders(self) -> np.ndarray:
         """For each item, the passage that holds it: the first passage of the same source
