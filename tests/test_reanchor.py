@@ -241,3 +241,49 @@ def test_kb_update_refuses_an_empty_file_and_one_that_removes_most_references(pr
     assert knowledge_files(project) == before
     check = cli("kb", "validate")
     assert check.returncode == 0 and "under review" not in check.stdout
+
+
+def test_ask_after_kb_update_without_a_rebuild_cites_the_current_lines_and_warns(project):
+    """Issue 23, finding 2: after `kb update` the knowledge is new and the index old; `ask`
+    cited kvickguide 518-519 while the sentence had moved, with nothing on stderr."""
+    import json
+
+    env = {**os.environ, "GUIDE_ASSISTANT_HOME": str(project), "GUIDE_ASSISTANT_STATE": str(project / "s.db")}
+
+    def cli(*args):
+        out = subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, text=True, env=env)
+        assert "Traceback" not in out.stderr, out.stderr
+        return out
+
+    lines = (project / "knowledge" / "sources" / KVICK).read_text(encoding="utf-8").split("\n")
+    new = project / "kvick-new.txt"
+    new.write_text("\n".join(lines[:5] + ["Nyhet: en rad.", "En rad till.", ""] + lines[5:]), encoding="utf-8")
+    assert cli("kb", "update", "kvickguide", str(new)).returncode == 0
+    kb, problems, _ = validate_knowledge(find_paths(project), check_fidelity=True)
+    assert kb is not None and problems == []
+    guides = {g.entry.file: g for g in kb.guides.values()}
+
+    out = cli("ask", "Who signs the contract?", "--json")
+    assert out.returncode == 0, out.stderr
+    assert "the index was built from an earlier version of" in out.stderr and KVICK in out.stderr
+    answer = json.loads(out.stdout)
+    assert answer["index_stale"] is True and answer["lines_mapped"] is True
+    cited = [c for c in answer["citations"] if c["source"] == KVICK]
+    assert any("Avtal skrivs" in c["text"] for c in cited), cited
+    for c in answer["citations"]:  # every cited range holds the text quoted from it
+        span = guides[c["source"]].cleaned_span(c["line_start"], c["line_end"])
+        assert fidelity.containment(c["text"], span) >= fidelity.THRESHOLD, (c["source"], c["line_start"], c["text"][:80])
+    hits = json.loads(cli("search", "Vem tecknar avtalet?", "--json", "--top-k", "5").stdout)
+    assert all(h["index_stale"] is True for h in hits)
+    for h in hits:
+        assert fidelity.containment(h["text"], guides[h["source"]].cleaned_span(h["line_start"], h["line_end"])) >= fidelity.THRESHOLD
+
+    # a second update before any rebuild: the index's text is no longer kept, so only the warning
+    newer = project / "kvick-newer.txt"
+    newer.write_text("Ännu en rad.\n" + new.read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli("kb", "update", "kvickguide", str(newer)).returncode == 0
+    out = cli("ask", "Who signs the contract?", "--json")
+    assert "cited lines may be out of date" in out.stderr and json.loads(out.stdout)["lines_mapped"] is False
+    assert cli("index", "build").returncode == 0  # rebuilt: nothing to warn about
+    out = cli("ask", "Who signs the contract?", "--json")
+    assert "earlier version" not in out.stderr and "index_stale" not in json.loads(out.stdout)

@@ -43,6 +43,7 @@ from guide_assistant.common.i18n import _
 from guide_assistant.kb import fidelity
 from guide_assistant.kb.anchored import anchored_path, differs, previous_path, report_path
 from guide_assistant.kb.cleanup import Cleaner
+from guide_assistant.kb.fingerprint import knowledge_hashes
 from guide_assistant.kb.schema import ActivitiesFile, Item, PassageFixesFile, PhasesFile, SourceEntry, SourcesFile
 from guide_assistant.kb.textnorm import ocr_fold, words
 from guide_assistant.kb.transaction import KnowledgeWriteError, recover_knowledge, write_knowledge
@@ -89,6 +90,9 @@ class Report(BaseModel):
     unchanged: int = 0
     changes: list[Change] = []
     uncovered: list[Uncovered] = []
+    # the knowledge files (relative -> sha256) before this re-anchoring edited them: an index
+    # built from those still holds the same facts, its lines mapped through the guide's diff
+    knowledge_before: dict[str, str] = {}
 
     def count(self, kind: str) -> int:
         return sum(c.kind == kind for c in self.changes)
@@ -613,6 +617,7 @@ def apply_plan(paths: Paths, plan: Plan, source_id: str, new_text: str, old_text
     """Write the edited knowledge files, the report, the anchored copy (and with ``source``
     the guide itself) as one transaction (kb/transaction.py): checked first, then all or
     nothing. AnchorError (nothing changed) when the result does not check or cannot be written."""
+    plan.report.knowledge_before = knowledge_hashes(paths)
     files = plan_files(paths, plan, source_id, new_text, old_text)
     if source is not None:
         files[paths.sources / plan.source] = source
