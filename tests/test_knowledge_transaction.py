@@ -188,3 +188,17 @@ def test_read_only_anchored_folder_is_a_clear_error_and_nothing_changes(tmp_path
         assert now == was  # the knowledge is still anchored to the old text, whole
     finally:
         anchored.chmod(0o755)
+
+
+def test_an_update_whose_knowledge_would_not_validate_is_refused_and_nothing_changes(tmp_path, states):
+    """The staged knowledge is checked as `kb validate` checks it before anything is
+    committed: here a reference of another guide no longer holds its wording."""
+    _before, _after, new = states
+    project = make_project(tmp_path / "p")
+    acts = project / "knowledge" / "activities" / "skr.yaml"
+    acts.write_text(acts.read_text(encoding="utf-8").replace("lines: [64, 64]", "lines: [65, 65]", 1), encoding="utf-8")
+    broken = tree(project)
+    out = run(project, "kb", "update", "kvickguide", str(new))
+    assert out.returncode == 1 and "the knowledge is left as it was" in out.stderr
+    assert "activities/skr.yaml:" in out.stderr and "no longer hold this wording" in out.stderr, out.stderr
+    assert tree(project) == broken and not (project / ".knowledge-staging").exists()
