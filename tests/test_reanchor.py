@@ -199,3 +199,91 @@ def test_a_broken_reference_makes_status_stale_and_build_refuse(project):
     assert build.returncode == 1 and "activities/skr.yaml:" in build.stderr and "no longer hold this wording" in build.stderr
     status = subprocess.run([sys.executable, "-m", "guide_assistant", "index", "status"], capture_output=True, text=True, env=env)
     assert status.returncode == 1
+
+
+def knowledge_files(project: Path) -> dict[str, bytes]:
+    """The knowledge YAML, the guides and their anchored copies (the change reports aside)."""
+    k = project / "knowledge"
+    return {str(p.relative_to(k)): p.read_bytes() for p in sorted(k.rglob("*")) if p.is_file() and "changes" not in p.parts}
+
+
+def test_kb_update_refuses_an_empty_file_and_one_that_removes_most_references(project):
+    """Issue 23, finding 7: an empty file was installed (52 items 'removed'), and so was a
+    fragment of the guide; installing the original again left 45 items removed and spans cut."""
+    env = {**os.environ, "GUIDE_ASSISTANT_HOME": str(project)}
+
+    def cli(*args):
+        out = subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, text=True, env=env)
+        assert "Traceback" not in out.stderr, out.stderr
+        return out
+
+    before = knowledge_files(project)
+    original = project / "original.txt"
+    shutil.copyfile(project / "knowledge" / "sources" / KVICK, original)
+    for n, content in enumerate(("", "   \n\n\t\n")):
+        empty = project / f"empty{n}.txt"
+        empty.write_text(content, encoding="utf-8")
+        out = cli("kb", "update", "kvickguide", str(empty))
+        assert out.returncode == 1 and "is empty" in out.stderr and "nothing was changed" in out.stderr, out.stderr
+        assert knowledge_files(project) == before
+    lines = original.read_text(encoding="utf-8").split("\n")
+    cut = project / "fragment.txt"
+    cut.write_text("\n".join(lines[: len(lines) * 3 // 10]), encoding="utf-8")
+    out = cli("kb", "update", "kvickguide", str(cut))
+    assert out.returncode == 1 and "would remove" in out.stderr and "--force" in out.stderr, out.stderr
+    assert knowledge_files(project) == before
+    out = cli("kb", "update", "kvickguide", str(cut), "--force")
+    assert out.returncode == 0 and "removed" in out.stdout, out.stderr
+    assert cli("kb", "validate").returncode == 0  # removed items keep the lines they had: under review, not errors
+    assert (project / "knowledge" / "activities" / "kvickguide.yaml").read_text(encoding="utf-8").count("review: removed") > 200
+    out = cli("kb", "update", "kvickguide", str(original))  # the original back: everything as it was
+    assert out.returncode == 0 and "restored" in out.stdout, out.stderr
+    assert knowledge_files(project) == before
+    check = cli("kb", "validate")
+    assert check.returncode == 0 and "under review" not in check.stdout
+
+
+def test_ask_after_kb_update_without_a_rebuild_cites_the_current_lines_and_warns(project):
+    """Issue 23, finding 2: after `kb update` the knowledge is new and the index old; `ask`
+    cited kvickguide 518-519 while the sentence had moved, with nothing on stderr."""
+    import json
+
+    env = {**os.environ, "GUIDE_ASSISTANT_HOME": str(project), "GUIDE_ASSISTANT_STATE": str(project / "s.db")}
+
+    def cli(*args):
+        out = subprocess.run([sys.executable, "-m", "guide_assistant", *args], capture_output=True, text=True, env=env)
+        assert "Traceback" not in out.stderr, out.stderr
+        return out
+
+    lines = (project / "knowledge" / "sources" / KVICK).read_text(encoding="utf-8").split("\n")
+    new = project / "kvick-new.txt"
+    new.write_text("\n".join(lines[:5] + ["Nyhet: en rad.", "En rad till.", ""] + lines[5:]), encoding="utf-8")
+    assert cli("kb", "update", "kvickguide", str(new)).returncode == 0
+    kb, problems, _ = validate_knowledge(find_paths(project), check_fidelity=True)
+    assert kb is not None and problems == []
+    guides = {g.entry.file: g for g in kb.guides.values()}
+
+    out = cli("ask", "Who signs the contract?", "--json")
+    assert out.returncode == 0, out.stderr
+    assert "the index was built from an earlier version of" in out.stderr and KVICK in out.stderr
+    answer = json.loads(out.stdout)
+    assert answer["index_stale"] is True and answer["lines_mapped"] is True
+    cited = [c for c in answer["citations"] if c["source"] == KVICK]
+    assert any("Avtal skrivs" in c["text"] for c in cited), cited
+    for c in answer["citations"]:  # every cited range holds the text quoted from it
+        span = guides[c["source"]].cleaned_span(c["line_start"], c["line_end"])
+        assert fidelity.containment(c["text"], span) >= fidelity.THRESHOLD, (c["source"], c["line_start"], c["text"][:80])
+    hits = json.loads(cli("search", "Vem tecknar avtalet?", "--json", "--top-k", "5").stdout)
+    assert all(h["index_stale"] is True for h in hits)
+    for h in hits:
+        assert fidelity.containment(h["text"], guides[h["source"]].cleaned_span(h["line_start"], h["line_end"])) >= fidelity.THRESHOLD
+
+    # a second update before any rebuild: the index's text is no longer kept, so only the warning
+    newer = project / "kvick-newer.txt"
+    newer.write_text("Ännu en rad.\n" + new.read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli("kb", "update", "kvickguide", str(newer)).returncode == 0
+    out = cli("ask", "Who signs the contract?", "--json")
+    assert "cited lines may be out of date" in out.stderr and json.loads(out.stdout)["lines_mapped"] is False
+    assert cli("index", "build").returncode == 0  # rebuilt: nothing to warn about
+    out = cli("ask", "Who signs the contract?", "--json")
+    assert "earlier version" not in out.stderr and "index_stale" not in json.loads(out.stdout)

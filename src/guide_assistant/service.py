@@ -408,12 +408,13 @@ def step_ids(kb: KnowledgeBase) -> set[str]:
     return {a.id for _, a in kb.activities} | {step_id(a, i) for _, a in kb.activities for i in range(len(a.steps))}
 
 
-def update_guide(paths: Paths, source_id: str, new_file: Path) -> Report:
+def update_guide(paths: Paths, source_id: str, new_file: Path, force: bool = False) -> Report:
     """``kb update``: install a new version of a guide, every reference re-anchored;
-    AnchorError with the problems (the knowledge left as it was)."""
+    AnchorError with the problems (the knowledge left as it was): an empty file, or
+    (without ``force``) one that would remove most references, is refused."""
     from guide_assistant.kb.anchoring import update_source
 
-    return update_source(paths, source_id, new_file)
+    return update_source(paths, source_id, new_file, force=force)
 
 
 class UnknownGuide(ValueError):

@@ -32,6 +32,12 @@ class Paths:
         return self.knowledge / "sources"
 
     @property
+    def staging(self) -> Path:
+        """Where a change of several knowledge files is staged before it is committed
+        (``common/journal.py``): beside ``knowledge/``, on the same file system."""
+        return self.root / ".knowledge-staging"
+
+    @property
     def index(self) -> Path:
         return self.root / "index"
 

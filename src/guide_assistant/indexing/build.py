@@ -30,6 +30,7 @@ from guide_assistant.indexing.layout import (
     Manifest,
     current_dir,
     read_manifest,
+    sha256_file,
 )
 from guide_assistant.indexing.lexical_index import LEXICAL_FILES, build_lexical, lexical_version, write_lexical
 from guide_assistant.indexing.passages import MAX_CHARS, build_passages, view_hash
@@ -39,6 +40,7 @@ from guide_assistant.kb.anchoring import Report, ensure_snapshots, reanchor_chan
 from guide_assistant.kb.errors import KnowledgeError
 from guide_assistant.kb.fingerprint import code_fingerprint, knowledge_hashes, source_hashes
 from guide_assistant.kb.load import validate_knowledge
+from guide_assistant.kb.transaction import recover_knowledge
 
 
 def _code_fingerprint() -> str:
@@ -104,6 +106,13 @@ def staleness(paths: Paths, manifest: Manifest, embedder_id: str, folder: Path |
         missing = [name for name in REQUIRED_FILES if name not in manifest.files or not (folder / name).is_file()]
         if missing:
             reasons.append(_("index file(s) missing: {files}").format(files=", ".join(missing)))
+        damaged = damaged_files(folder, manifest)
+        if damaged:
+            reasons.append(
+                _(
+                    "index file(s) damaged (not as the manifest's checksums say): {files}; `guide-assistant index build` repairs them"
+                ).format(files=", ".join(damaged))
+            )
     for what, version in derived_versions().items():
         if what not in manifest.derived:
             reasons.append(_("no saved {what} data (built by an earlier version)").format(what=what))
@@ -135,11 +144,53 @@ def staleness(paths: Paths, manifest: Manifest, embedder_id: str, folder: Path |
     return reasons
 
 
+def damaged_files(folder: Path, manifest: Manifest) -> list[str]:
+    """The files the manifest lists that are there but do not match their checksums (~20 ms)."""
+    out = []
+    for name, checksum in manifest.files.items():
+        path = folder / name
+        try:
+            if path.is_file() and sha256_file(path) != checksum:
+                out.append(name)
+        except OSError:
+            out.append(name)
+    return out
+
+
+def salvaged_vectors(paths: Paths, eid: str, knowledge: dict[str, str], sources: dict[str, str], views: int) -> np.ndarray | None:
+    """The vectors of an index whose other files are damaged (its passages file among them),
+    when they are intact (their checksum) and were made from exactly these views: the same
+    knowledge, guides, passage code and embedder, as many views. A repair then embeds nothing."""
+    import faiss
+
+    from guide_assistant.indexing.layout import checked_file
+
+    folder = current_dir(paths.index)
+    if folder is None:
+        return None
+    try:
+        manifest = read_manifest(folder)
+        if (manifest.embedder_id, manifest.passage_version, manifest.knowledge, manifest.sources) != (
+            eid,
+            PASSAGE_VERSION,
+            knowledge,
+            sources,
+        ):
+            return None
+        vectors = faiss.read_index(str(checked_file(folder, manifest, VECTORS)))
+    except (IndexError_, OSError, RuntimeError):
+        return None
+    if vectors.ntotal != views or manifest.counts.get("views") != views:
+        return None
+    return np.asarray(vectors.reconstruct_n(0, vectors.ntotal)) if views else None
+
+
 def index_status(paths: Paths, spec: str | None = None, check_knowledge: bool = True) -> Status:
     """Whether the index is present and matches the knowledge, the guides and this code.
     ``check_knowledge``: also validate the knowledge against the guides (every citation's
     wording; ~1 s) — `index status` does; the UI, which only decides whether to rebuild,
     does not (a build validates it anyway, and refuses knowledge that fails)."""
+    recover_knowledge(paths)
     folder = current_dir(paths.index)
     if folder is None:
         return Status(False, False, [_("no index built yet")])
@@ -211,13 +262,18 @@ def _build(paths: Paths, spec: str, full: bool, progress: bool | ProgressFn, sta
     records = [PassageRecord(passage=p, view_hashes=[view_hash(v) for v in vs]) for p, vs in zip(passages, views)]
     flat = [(h, v) for r, vs in zip(records, views) for h, v in zip(r.view_hashes, vs)]
     cache: dict[str, np.ndarray] = {}
+    salvaged = None
     if previous is not None and previous.manifest.embedder_id == eid:
         old = previous.vectors.reconstruct_n(0, previous.vectors.ntotal) if previous.vectors.ntotal else []
         hashes = [h for r in previous.records for h in r.view_hashes]
         cache = dict(zip(hashes, old))
+    elif previous is None and not full:  # the passages file damaged: the intact vectors are still these views'
+        salvaged = salvaged_vectors(paths, eid, knowledge, sources, len(flat))
+        if salvaged is not None:
+            cache = {h: v for (h, _v), v in zip(flat, salvaged)}
     todo = list(dict.fromkeys(h for h, _ in flat if h not in cache))
     texts = dict(flat)
-    dim = previous.manifest.dim if cache and previous is not None else 0
+    dim = previous.manifest.dim if cache and previous is not None else (int(salvaged.shape[1]) if salvaged is not None else 0)
     if todo:
         embedder = load_embedder(spec)
         dim = embedder.dim

@@ -6,6 +6,7 @@ knowledge snapshot (kb/snapshot.py) can find and check its file cheaply.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -72,6 +73,18 @@ def current_dir(index_root: Path) -> Path | None:
         if (old / MANIFEST).is_file():
             return old
     return None
+
+
+def generation(index_root: Path) -> tuple[str, int, int] | None:
+    """Which folder generation is current: a build swaps a new folder in by rename, so the
+    folder's inode (and its manifest's time) change; None when there is no index."""
+    folder = current_dir(index_root)
+    if folder is None:
+        return None
+    try:
+        return str(folder), os.stat(folder).st_ino, os.stat(folder / MANIFEST).st_mtime_ns
+    except OSError:
+        return None
 
 
 def read_manifest(folder: Path) -> Manifest:

@@ -135,7 +135,11 @@ def read_snapshot(paths: Paths) -> KnowledgeBase | None:
 def load_knowledge(paths: Paths) -> KnowledgeBase:
     """The knowledge base for a start: from the current index's validated snapshot when it
     was made from exactly the current files, else parsed and checked (``kb.load``);
-    KnowledgeError with every problem found."""
+    KnowledgeError with every problem found. A change of the knowledge a killed process
+    left half made is finished (or discarded) first."""
+    from guide_assistant.common.journal import recover
+
+    recover(paths.staging)
     snapshot = read_snapshot(paths)
     if snapshot is not None:
         return snapshot

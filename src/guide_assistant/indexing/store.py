@@ -24,7 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from guide_assistant.common.fsutil import fsync_dir
 from guide_assistant.common.i18n import _
-from guide_assistant.indexing.layout import (  # noqa: F401 - the index's names, re-exported for callers
+from guide_assistant.indexing.layout import (
     CURRENT,
     MANIFEST,
     PASSAGES,
@@ -38,6 +38,7 @@ from guide_assistant.indexing.layout import (  # noqa: F401 - the index's names,
     checked_bytes,
     checked_file,
     current_dir,
+    generation,
     read_manifest,
     sha256_file,
 )
@@ -78,6 +79,19 @@ class IndexData:
 
 
 def load_index(index_root: Path, verify: bool = True) -> IndexData:
+    """The current index, read from one folder generation: when a build swapped a new
+    folder in while this one was read (its manifest from one, a file from the other: a
+    false checksum error), it is read again, once, from the new one."""
+    before = generation(index_root)
+    try:
+        return _load_index(index_root, verify)
+    except IndexError_:
+        if generation(index_root) == before:
+            raise
+        return _load_index(index_root, verify)
+
+
+def _load_index(index_root: Path, verify: bool) -> IndexData:
     folder = current_dir(index_root)
     if folder is None:
         raise IndexMissing(_("no index in {folder}; build it with `guide-assistant index build`").format(folder=index_root))

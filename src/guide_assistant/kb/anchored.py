@@ -21,6 +21,11 @@ def report_path(paths: Paths, source_id: str) -> Path:
     return paths.knowledge / ANCHORED / REPORTS / f"{source_id}.json"
 
 
+def previous_path(paths: Paths, source_id: str) -> Path:
+    """The text a guide's last update started from (an update undone is restored from it)."""
+    return paths.knowledge / ANCHORED / REPORTS / f"{source_id}.previous.txt"
+
+
 def differs(paths: Paths, source_file: str) -> bool:
     """Whether the guide differs from its anchored copy (False when either is missing)."""
     snap, src = anchored_path(paths, source_file), paths.sources / source_file

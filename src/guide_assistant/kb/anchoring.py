@@ -18,8 +18,9 @@ When a source in ``knowledge/sources/`` differs from it (a file replaced in plac
 Spans (an activity's lines, a crosswalk entry) move by their first and last unchanged lines.
 The YAML files are edited in place line by line (comments and layout kept): only the
 ``lines: [a, b]`` values change and ``review:`` lines are added. Step ids never change, so
-saved progress keeps its meaning. Everything is computed first and written at the end,
-each file atomically, the snapshot last.
+saved progress keeps its meaning. Everything is computed first, then written as one
+transaction (kb/transaction.py): staged, checked as ``kb validate`` checks, committed
+with a journal, so a crash leaves the old knowledge or the new, never a mix.
 """
 
 from __future__ import annotations
@@ -37,12 +38,15 @@ from pydantic import BaseModel
 from rapidfuzz import fuzz
 
 from guide_assistant.common.config import Paths
-from guide_assistant.common.fsutil import atomic_write_bytes, atomic_write_text
+from guide_assistant.common.fsutil import atomic_write_bytes
+from guide_assistant.common.i18n import _
 from guide_assistant.kb import fidelity
-from guide_assistant.kb.anchored import anchored_path, differs, report_path
+from guide_assistant.kb.anchored import anchored_path, differs, previous_path, report_path
 from guide_assistant.kb.cleanup import Cleaner
+from guide_assistant.kb.fingerprint import knowledge_hashes
 from guide_assistant.kb.schema import ActivitiesFile, Item, PassageFixesFile, PhasesFile, SourceEntry, SourcesFile
 from guide_assistant.kb.textnorm import ocr_fold, words
+from guide_assistant.kb.transaction import KnowledgeWriteError, recover_knowledge, write_knowledge
 from guide_assistant.kb.yamlio import YamlDoc, compose_and_load, load_model
 
 CONTEXT = 3  # lines of context before and after a cited range that decide between equal matches
@@ -64,12 +68,13 @@ class Change(BaseModel):
     file: str  # knowledge file (relative to knowledge/), e.g. activities/skr.yaml
     line: int  # its line in that file (before the edit)
     what: str  # e.g. "step 3 of skr-planera"
-    kind: str  # moved | reworded | removed
+    kind: str  # moved | reworded | removed | restored (found again where it was before the last update)
     old: tuple[int, int]
     new: tuple[int, int] | None = None
     old_text: str = ""
     new_text: str = ""
     section: str = ""
+    was_review: str | None = None  # the reference's review mark before this change (put back if it is restored)
 
 
 class Uncovered(BaseModel):
@@ -85,14 +90,18 @@ class Report(BaseModel):
     unchanged: int = 0
     changes: list[Change] = []
     uncovered: list[Uncovered] = []
+    # the knowledge files (relative -> sha256) before this re-anchoring edited them: an index
+    # built from those still holds the same facts, its lines mapped through the guide's diff
+    knowledge_before: dict[str, str] = {}
 
     def count(self, kind: str) -> int:
         return sum(c.kind == kind for c in self.changes)
 
     def summary(self) -> str:
+        restored = f", {self.count('restored')} restored" if self.count("restored") else ""
         return (
             f"{self.source}: {self.unchanged} references unchanged, {self.count('moved')} moved, "
-            f"{self.count('reworded')} reworded, {self.count('removed')} removed; "
+            f"{self.count('reworded')} reworded, {self.count('removed')} removed{restored}; "
             f"{len(self.uncovered)} new passages no item covers yet"
         )
 
@@ -286,6 +295,8 @@ class Edit:
     new: tuple[int, int] | None
     review: str | None  # the review mark to set (None: leave as is)
     change: Change  # its line in the report, filled in when the file is edited
+    restore: bool = False  # put the review mark back as it was before the last update: ``restore_to``, or none
+    restore_to: str | None = None
 
 
 @dataclass
@@ -424,9 +435,49 @@ def map_reference(ref: Ref, tm: TextMap) -> tuple[str, tuple[int, int] | None]:
     return "removed", None
 
 
+def last_update(
+    paths: Paths, source_id: str, old_text: str, new: list[str], cleaner: Cleaner
+) -> tuple[TextMap, dict[tuple[str, str], Change]] | None:
+    """The text before the last update of a source (kept beside its report) mapped to ``new``,
+    and the references that update changed; None when the knowledge is not anchored to what
+    that update installed (or the update predates the kept text)."""
+    report = load_report(paths, source_id)
+    prev = previous_path(paths, source_id)
+    if report is None or not prev.exists():
+        return None
+    try:
+        prev_text = prev.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if (
+        hashlib.sha256(prev_text.encode()).hexdigest() != report.old_sha256
+        or hashlib.sha256(old_text.encode()).hexdigest() != report.new_sha256
+    ):
+        return None
+    return TextMap(prev_text.split("\n"), new, cleaner), {(c.file, c.what): c for c in report.changes}
+
+
+def restored(ref: Ref, last: tuple[TextMap, dict[tuple[str, str], Change]] | None) -> tuple[tuple[int, int], str | None] | None:
+    """A reference the last update changed (moved, cut, reworded, removed), found unchanged
+    where it was before that update: the guide's earlier text is back (an update undone).
+    Its range there and the review mark it had then."""
+    if last is None:
+        return None
+    prev_tm, changed = last
+    c = changed.get((ref.file, ref.what))
+    if c is None or c.kind == "restored":
+        return None
+    before = Ref(ref.file, ref.loc, ref.what, c.old[0], c.old[1], ref.wording, ref.span, None, ref.section)
+    kind, rng = map_reference(before, prev_tm)
+    if kind in ("unchanged", "moved") and rng is not None:
+        return rng, c.was_review
+    return None
+
+
 def plan_reanchor(paths: Paths, source_id: str, source_file: str, old_text: str, new_text: str, cleaner: Cleaner) -> Plan:
     old, new = old_text.split("\n"), new_text.split("\n")
     tm = TextMap(old, new, cleaner)
+    last = last_update(paths, source_id, old_text, new, cleaner)
     report = Report(
         source=source_file,
         at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -436,6 +487,27 @@ def plan_reanchor(paths: Paths, source_id: str, source_file: str, old_text: str,
     plan = Plan(source_file, report)
     covered: list[tuple[int, int]] = []
     for ref in references(paths, source_file, source_id):
+        back = restored(ref, last)
+        if back is not None:
+            found, was = back
+            covered.append(found)
+            if found == (ref.a, ref.b) and ref.review == was:
+                report.unchanged += 1
+                continue
+            change = Change(
+                file=ref.file,
+                line=0,
+                what=ref.what,
+                kind="restored",
+                old=(ref.a, ref.b),
+                new=found,
+                new_text=tm.cleaned(new, *found) if not ref.span else "",
+                section=ref.section,
+                was_review=ref.review,
+            )
+            report.changes.append(change)
+            plan.edits.setdefault(ref.file, []).append(Edit(ref, found, None, change, restore=True, restore_to=was))
+            continue
         kind, rng = map_reference(ref, tm)
         if kind == "unchanged":
             report.unchanged += 1
@@ -457,6 +529,7 @@ def plan_reanchor(paths: Paths, source_id: str, source_file: str, old_text: str,
             old_text=tm.cleaned(old, ref.a, min(ref.b, len(old))) if not ref.span else "",
             new_text=tm.cleaned(new, *rng) if rng and not ref.span else "",
             section=ref.section,
+            was_review=ref.review,
         )
         report.changes.append(change)
         plan.edits.setdefault(ref.file, []).append(Edit(ref, rng, review, change))
@@ -489,6 +562,19 @@ def edit_yaml(text: str, doc: YamlDoc, edits: list[Edit]) -> tuple[str, list[tup
             raise AnchorError([f"{doc.label}:{n}: expected 'lines: [a, b]' here; cannot re-anchor this reference"])
         if e.new is not None:
             lines[n - 1] = f"{m.group(1)}[{e.new[0]}, {e.new[1]}]{m.group(2)}"
+        if e.restore:
+            data = doc.data
+            for part in e.ref.loc:
+                data = data[part]
+            if isinstance(data, dict) and "review" in data:
+                r = doc.line_of(e.ref.loc + ("review",))
+                rm = _REVIEW_RE.match(lines[r - 1])
+                if rm and e.restore_to:
+                    lines[r - 1] = f"{rm.group(1)}{e.restore_to}{rm.group(3)}"
+                elif rm:
+                    del lines[r - 1]
+            elif e.restore_to:
+                e = Edit(e.ref, e.new, e.restore_to, e.change)
         if e.review:
             data = doc.data
             for part in e.ref.loc:
@@ -507,9 +593,10 @@ def edit_yaml(text: str, doc: YamlDoc, edits: list[Edit]) -> tuple[str, list[tup
     return "\n".join(lines), out
 
 
-def apply_plan(paths: Paths, plan: Plan, source_id: str, new_text: str) -> Report:
-    """Write the edited knowledge files (each atomically), the report, then the snapshot."""
-    texts: dict[str, str] = {}
+def plan_files(paths: Paths, plan: Plan, source_id: str, new_text: str, old_text: str) -> dict[Path, bytes]:
+    """The files a plan writes: the edited knowledge files, the report with the text it
+    started from, the anchored copy."""
+    files: dict[Path, bytes] = {}
     for file, edits in plan.edits.items():
         text = (paths.knowledge / file).read_text(encoding="utf-8")
         try:
@@ -517,13 +604,27 @@ def apply_plan(paths: Paths, plan: Plan, source_id: str, new_text: str) -> Repor
         except yaml.YAMLError as e:
             raise AnchorError([f"knowledge/{file}: invalid YAML ({e}); cannot re-anchor it"]) from None
         new, placed = edit_yaml(text, YamlDoc(file, data, root), edits)
-        texts[file] = new
+        files[paths.knowledge / file] = new.encode("utf-8")
         for edit, line in placed:
             edit.change.line = line
-    for file, text in texts.items():
-        atomic_write_text(paths.knowledge / file, text)
-    atomic_write_text(report_path(paths, source_id), plan.report.model_dump_json(indent=1))
-    atomic_write_text(anchored_path(paths, plan.source), new_text)
+    files[report_path(paths, source_id)] = plan.report.model_dump_json(indent=1).encode("utf-8")
+    files[previous_path(paths, source_id)] = old_text.encode("utf-8")  # what a later update that undoes this one restores from
+    files[anchored_path(paths, plan.source)] = new_text.encode("utf-8")
+    return files
+
+
+def apply_plan(paths: Paths, plan: Plan, source_id: str, new_text: str, old_text: str, source: bytes | None = None) -> Report:
+    """Write the edited knowledge files, the report, the anchored copy (and with ``source``
+    the guide itself) as one transaction (kb/transaction.py): checked first, then all or
+    nothing. AnchorError (nothing changed) when the result does not check or cannot be written."""
+    plan.report.knowledge_before = knowledge_hashes(paths)
+    files = plan_files(paths, plan, source_id, new_text, old_text)
+    if source is not None:
+        files[paths.sources / plan.source] = source
+    try:
+        write_knowledge(paths, files)
+    except KnowledgeWriteError as e:
+        raise AnchorError(e.problems) from None
     return plan.report
 
 
@@ -534,6 +635,7 @@ def snapshot(paths: Paths, source_file: str) -> None:
 
 def changed_sources(paths: Paths) -> list[tuple[str, str, str]]:
     """(source id, file, anchored text) for every registered source that differs from its snapshot."""
+    recover_knowledge(paths)
     reg, _, _ = load_model(paths.knowledge / "sources.yaml", "sources.yaml", SourcesFile)
     out: list[tuple[str, str, str]] = []
     if reg is None:
@@ -565,6 +667,7 @@ def cleaner_for(paths: Paths, source_id: str, language: str | None = None) -> Cl
 
 
 def _entry(paths: Paths, source_id: str) -> SourceEntry:
+    recover_knowledge(paths)
     reg, _, _ = load_model(paths.knowledge / "sources.yaml", "sources.yaml", SourcesFile)
     if reg is None:
         raise AnchorError(["knowledge/sources.yaml: cannot be read"])
@@ -574,17 +677,30 @@ def _entry(paths: Paths, source_id: str) -> SourceEntry:
     raise AnchorError([f"knowledge/sources.yaml:1: no source with id '{source_id}' (known: {', '.join(x.id for x in reg.sources)})"])
 
 
-def reanchor(paths: Paths, source_id: str, old_text: str, new_text: str, write_source: bool = False) -> Report:
+MOST_REMOVED = 0.5  # kb update refuses a version that would remove more than this share of the references (unless forced)
+
+
+def reanchor(paths: Paths, source_id: str, old_text: str, new_text: str, write_source: bool = False, force: bool = True) -> Report:
     """Move every reference to a source from ``old_text`` to ``new_text`` and record the new
-    text as anchored; with ``write_source`` also install ``new_text`` as the source file."""
+    text as anchored; with ``write_source`` also install ``new_text`` as the source file.
+    Without ``force``, a new text that would remove most references is refused."""
     entry = _entry(paths, source_id)
     plan = plan_reanchor(paths, source_id, entry.file, old_text, new_text, cleaner_for(paths, source_id, entry.language))
     if plan.problems:
         raise AnchorError(plan.problems)
-    report = apply_plan(paths, plan, source_id, new_text)
-    if write_source:
-        atomic_write_text(paths.sources / entry.file, new_text)
-    return report
+    if not force:
+        live = sum(1 for r in references(paths, entry.file, source_id) if r.review != "removed")
+        removed = plan.report.count("removed")
+        if live and removed > MOST_REMOVED * live:
+            raise AnchorError(
+                [
+                    _(
+                        "the new version would remove {removed} of the {total} references to {file} ({share}); "
+                        "nothing was changed. Is it the whole guide? Give --force to install it anyway"
+                    ).format(removed=removed, total=live, file=entry.file, share=f"{removed / live:.0%}")
+                ]
+            )
+    return apply_plan(paths, plan, source_id, new_text, old_text, new_text.encode("utf-8") if write_source else None)
 
 
 def reanchor_changed(paths: Paths) -> list[Report]:
@@ -596,21 +712,32 @@ def reanchor_changed(paths: Paths) -> list[Report]:
     return reports
 
 
-def update_source(paths: Paths, source_id: str, new_file: Path) -> Report:
-    """`kb update`: install a new version of a guide and re-anchor every reference to it."""
+def update_source(paths: Paths, source_id: str, new_file: Path, force: bool = False) -> Report:
+    """`kb update`: install a new version of a guide and re-anchor every reference to it. An
+    empty file is refused, and (without ``force``) one that would remove most references."""
     entry = _entry(paths, source_id)
     try:
         new_text = new_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise AnchorError([f"{new_file}: cannot be read as UTF-8 text ({getattr(e, 'strerror', None) or e})"]) from None
+    if not new_text.strip():
+        raise AnchorError([_("{file} is empty; nothing was changed (a guide's new version holds its whole text)").format(file=new_file)])
     snap = anchored_path(paths, entry.file)
-    old_text = snap.read_text(encoding="utf-8") if snap.exists() else (paths.sources / entry.file).read_text(encoding="utf-8")
-    return reanchor(paths, source_id, old_text, new_text, write_source=True)
+    current = (paths.sources / entry.file).read_text(encoding="utf-8")
+    old_text = snap.read_text(encoding="utf-8") if snap.exists() else current
+    if new_text == old_text == current:  # installed already (a retry after an update that did finish): nothing to move
+        sha = hashlib.sha256(new_text.encode()).hexdigest()
+        refs = references(paths, entry.file, source_id)
+        return Report(
+            source=entry.file, at=datetime.now(UTC).isoformat(timespec="seconds"), old_sha256=sha, new_sha256=sha, unchanged=len(refs)
+        )
+    return reanchor(paths, source_id, old_text, new_text, write_source=True, force=force)
 
 
 def ensure_snapshots(paths: Paths) -> list[str]:
     """Record the anchored text of every source that has none yet (a new guide, or a
     project from before re-anchoring): its knowledge is taken as anchored to it now."""
+    recover_knowledge(paths)
     reg, _, _ = load_model(paths.knowledge / "sources.yaml", "sources.yaml", SourcesFile)
     made = []
     for s in reg.sources if reg else []:

@@ -52,6 +52,9 @@ def render(report: Report, title: str, pending: bool = False) -> str:
             where = f"lines {c.old[0]}–{c.old[1]}"
             if c.kind == "moved":
                 continue
+            elif c.kind == "restored":
+                new = c.new or c.old
+                lines.append(f"- restored (found where it was before the last update): {c.what}, {where} → {new[0]}–{new[1]}")
             elif c.kind == "reworded":
                 new = c.new or c.old  # a reworded item has its new lines
                 lines.append(f"- **reworded** (review): {c.what}, {where} → {new[0]}–{new[1]} ({c.file}:{c.line})")

@@ -203,6 +203,8 @@ class _Loader:
             g = by_file.get(c.source)
             if g is None:
                 self.problems.append(doc.problem(("crosswalk", i, "source"), f"unknown source file '{c.source}'"))
+            elif c.review == "removed":  # no longer in the guide: its lines are where it was
+                self.warnings.append(doc.problem(("crosswalk", i, "review"), f"crosswalk entry under review ({c.review})"))
             else:
                 self.lines_ok(doc, ("crosswalk", i, "lines"), c.lines, g.text)
         ids = [p.id for p in phases.phases]
@@ -234,7 +236,10 @@ class _Loader:
     def check_activity(self, doc: YamlDoc, loc: tuple[Any, ...], act: Activity, guide: Guide, role_ids: set[str] | None) -> None:
         from guide_assistant.kb import fidelity
 
-        self.lines_ok(doc, loc + ("lines",), act.lines, guide.text)
+        if act.review == "removed":  # no longer in the guide: its lines are where it was
+            self.warnings.append(doc.problem(loc + ("review",), f"activity under review ({act.review})"))
+        else:
+            self.lines_ok(doc, loc + ("lines",), act.lines, guide.text)
         if role_ids is not None:
             for key in ("accountable", "responsible", "consulted", "informed"):
                 for ri, role in enumerate(getattr(act.roles, key)):
@@ -285,7 +290,11 @@ def validate_knowledge(
     paths: Paths, check_fidelity: bool = True
 ) -> tuple[KnowledgeBase | None, list[KnowledgeProblem], list[KnowledgeProblem]]:
     """The knowledge base (None if it cannot be built), its problems, and its warnings
-    (items under review)."""
+    (items under review). A change of the knowledge a killed process left half made is
+    finished (or discarded) first (common/journal.py)."""
+    from guide_assistant.common.journal import recover
+
+    recover(paths.staging)
     loader = _Loader(paths, check_fidelity)
     kb = loader.load()
     return kb, sorted(loader.problems), sorted(loader.warnings)

@@ -11,7 +11,7 @@ from guide_assistant.common.config import Paths
 from guide_assistant.common.i18n import _
 from guide_assistant.indexing.bm25 import LexicalIndex
 from guide_assistant.indexing.embedders import Embedder, embedder_spec, load_embedder, spec_id
-from guide_assistant.indexing.layout import IndexError_
+from guide_assistant.indexing.layout import IndexError_, Manifest, generation
 from guide_assistant.indexing.lexical_index import lexical_for
 from guide_assistant.indexing.passages import Passage
 from guide_assistant.indexing.snapshot import load_knowledge
@@ -69,6 +69,65 @@ class Retrieval(BaseModel):
     top_lexical: float = 0.0
 
 
+def current_lines(
+    paths: Paths, kb: KnowledgeBase, manifest: Manifest, passages: list[Passage], items: list[Passage]
+) -> tuple[list[str], bool]:
+    """What the index was built from that has changed since (guide files, knowledge files),
+    and whether every cited range of a changed guide was moved to its current lines.
+
+    A guide's last update keeps the text it replaced (``kb/anchored.previous_path``); when
+    that is the text the index was built from, each passage's and item's lines are mapped
+    through a diff of the two (``kb.anchoring.TextMap``: unchanged lines, then words), in
+    place, so that every citation points at the lines that now hold its text."""
+    from guide_assistant.kb.anchored import previous_path
+    from guide_assistant.kb.fingerprint import knowledge_hashes, sha256_bytes
+
+    stale: list[str] = []
+    mapped = True
+    explained: dict[str, str] = {}  # knowledge files a mapped re-anchoring changed, as they were when the index was built
+    by_file = {g.entry.file: g for g in kb.guides.values()}
+    units = [*passages, *items]
+    for file, guide in by_file.items():
+        built = manifest.sources.get(file)
+        if built is None or built == guide.text.sha256:
+            continue
+        stale.append(file)
+        try:
+            previous = previous_path(paths, guide.entry.id).read_bytes()
+        except OSError:
+            previous = b""
+        if not previous or sha256_bytes(previous) != built:
+            mapped = False
+            continue
+        from guide_assistant.kb.anchoring import TextMap, load_report
+
+        report = load_report(paths, guide.entry.id)
+        if report is None or report.old_sha256 != built or any(c.kind != "moved" for c in report.changes):
+            mapped = False  # items reworded or removed: the index still gives their old wording as fact
+        elif report is not None:
+            explained.update(report.knowledge_before)
+        tm = TextMap(previous.decode("utf-8").split("\n"), guide.text.text.split("\n"), guide.cleaner)
+        for unit in units:
+            if unit.source != file:
+                continue
+            rng = tm.exact(unit.line_start, unit.line_end)
+            if rng is None:
+                words = tm.by_words(unit.line_start, unit.line_end)
+                rng = words[1] if words is not None and words[0] == "moved" else tm.span(unit.line_start, unit.line_end)
+            if rng is None:
+                mapped = False
+                continue
+            unit.line_start, unit.line_end = rng
+    now = knowledge_hashes(paths)
+    changed = sorted(name for name in set(now) | set(manifest.knowledge) if now.get(name) != manifest.knowledge.get(name))
+    if mapped and changed and all(name in explained and explained[name] == manifest.knowledge.get(name) for name in changed):
+        changed = []  # only the lines the re-anchoring moved, and the citations moved with them
+    if changed:
+        stale += [f"knowledge/{name}" for name in changed]
+        mapped = False
+    return stale, mapped and bool(stale)
+
+
 class SearchEngine:
     """Loads the index once; answers many queries (the embedder is loaded on first dense use)."""
 
@@ -76,29 +135,21 @@ class SearchEngine:
         """``kb``: the loaded knowledge, if the caller has it (else it is loaded here)."""
         self.paths = paths
         self.spec = embedder_spec(spec)
-        self.data = load_index(paths.index, verify=verify)
-        wanted = spec_id(self.spec)
-        if self.data.manifest.embedder_id != wanted:
-            raise EmbedderMismatch(
-                _(
-                    "the index was built with embedder {built}, but {wanted} was asked for; "
-                    "rebuild it with `guide-assistant index build --embedder {spec}`"
-                ).format(built=self.data.manifest.embedder_id, wanted=wanted, spec=self.spec)
-            )
         self._embedder: Embedder | None = None
-        units = self.data.passages  # passages and item units, in the order of their vectors' owners
-        self.passage_idx = np.asarray([i for i, u in enumerate(units) if u.kind == "passage"], dtype=np.int64)
-        self.item_idx = np.asarray([i for i, u in enumerate(units) if u.kind != "passage"], dtype=np.int64)
-        self.passages = [units[i] for i in self.passage_idx]
-        self.items = [units[i] for i in self.item_idx]
-        self.n_units = len(units)
-        self.unit_index = {u.id: i for i, u in enumerate(units)}
         kb = kb or load_knowledge(paths)
         titles = {gid: g.entry.title for gid, g in kb.guides.items()}
-        # saved by the build; built here only if it was made by other code or under other titles
-        lexical = lexical_for(self.data.folder, self.data.manifest, self.passages, self.items, titles, verify)
-        self.lexical: LexicalIndex = lexical.passages
-        self.item_lexical: LexicalIndex = lexical.items
+        # the index and its BM25 files from one folder generation: a build that swapped a new
+        # folder in meanwhile makes the files disagree with the manifest read; read again, once
+        before = generation(paths.index)
+        try:
+            self._read(verify, titles)
+        except IndexError_:
+            if generation(paths.index) == before:
+                raise
+            self._read(verify, titles)
+        # the index made from other guides or knowledge than now (`kb update`, a re-anchoring
+        # build under way): the cited lines moved to the current text where they can be
+        self.index_stale, self.lines_mapped = current_lines(paths, kb, self.data.manifest, self.passages, self.items)
         self.owner = np.asarray(self.data.view_owner, dtype=np.int64)
         self.item_holder = self._holders()
         self.held_kinds: list[set[str]] = [set() for _ in self.passages]
@@ -107,6 +158,28 @@ class SearchEngine:
         self._last_query: tuple[str, np.ndarray] | None = None
         self._vectors: dict[str, np.ndarray] = {}
         self.glossary = Glossary(kb.glossary)
+
+    def _read(self, verify: bool, titles: dict[str, str]) -> None:
+        self.data = load_index(self.paths.index, verify=verify)
+        wanted = spec_id(self.spec)
+        if self.data.manifest.embedder_id != wanted:
+            raise EmbedderMismatch(
+                _(
+                    "the index was built with embedder {built}, but {wanted} was asked for; "
+                    "rebuild it with `guide-assistant index build --embedder {spec}`"
+                ).format(built=self.data.manifest.embedder_id, wanted=wanted, spec=self.spec)
+            )
+        units = self.data.passages  # passages and item units, in the order of their vectors' owners
+        self.passage_idx = np.asarray([i for i, u in enumerate(units) if u.kind == "passage"], dtype=np.int64)
+        self.item_idx = np.asarray([i for i, u in enumerate(units) if u.kind != "passage"], dtype=np.int64)
+        self.passages = [units[i] for i in self.passage_idx]
+        self.items = [units[i] for i in self.item_idx]
+        self.n_units = len(units)
+        self.unit_index = {u.id: i for i, u in enumerate(units)}
+        # saved by the build; built here only if it was made by other code or under other titles
+        lexical = lexical_for(self.data.folder, self.data.manifest, self.passages, self.items, titles, verify)
+        self.lexical: LexicalIndex = lexical.passages
+        self.item_lexical: LexicalIndex = lexical.items
 
     def _holders(self) -> np.ndarray:
         """For each item, the passage that holds it: the first passage of the same source

@@ -123,12 +123,13 @@ def kb_update(
     new_file: Annotated[
         Path, typer.Argument(help=N_("The new version of the guide (UTF-8 text, as the source files are)."), exists=True, dir_okay=False)
     ],
+    force: Annotated[bool, typer.Option("--force", help=N_("Install it even if it would remove most references."))] = False,
 ) -> None:
     """Install a new version of a guide and re-anchor every reference to it (moved, reworded, removed)."""
     from guide_assistant.service import AnchorError, update_guide
 
     try:
-        report = update_guide(_paths(), source_id, new_file)
+        report = update_guide(_paths(), source_id, new_file, force=force)
     except AnchorError as e:
         core.echo(_("error: cannot re-anchor; the knowledge is left as it was:"), err=True)
         for p in e.problems:

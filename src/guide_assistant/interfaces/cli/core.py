@@ -220,15 +220,39 @@ def warn_if_guidance_changed(kb) -> None:
         )
 
 
+def warn_if_index_stale(search_engine) -> None:
+    """The index was built from other guides or knowledge than now (after `kb update`, or
+    while a build re-anchors): say so, and whether the cited lines were moved to the current text."""
+    stale = search_engine.index_stale
+    if not stale:
+        return
+    if search_engine.lines_mapped:
+        message = _(
+            "warning: the index was built from an earlier version of {files}; the cited lines are mapped to the "
+            "current text; run `guide-assistant index build`"
+        )
+    else:
+        message = _(
+            "warning: the index was built from an earlier version of {files}; cited lines may be out of date "
+            "until you run `guide-assistant index build`"
+        )
+    echo(message.format(files=", ".join(stale)), err=True)
+
+
 def index_build(full: bool, embedder: str | None) -> None:
     """``index build``: build or update the index, its figures on stderr."""
-    from guide_assistant.service import EmbedderError, IndexBusy, KnowledgeError, build_index
+    from guide_assistant.service import AnchorError, EmbedderError, IndexBusy, KnowledgeError, build_index
 
     where = paths()
     try:
         result = build_index(where, embedder, full=full, progress=True)
     except KnowledgeError as e:
         knowledge_invalid(e, N_("error: the knowledge base is invalid; the old index is left as it was:"))
+    except AnchorError as e:
+        echo(_("error: cannot re-anchor; the knowledge is left as it was:"), err=True)
+        for p in e.problems:
+            echo(p, err=True)
+        raise err(_("the old index is left as it was"), 1) from None
     except (IndexBusy, EmbedderError) as e:
         raise err(_("error: {problem}").format(problem=e), 1) from None
     except OSError as e:
@@ -316,13 +340,19 @@ def ask(
         conv = chats.get(conversation) if conversation else chats.latest() if continue_ else new_conversation()
     except UnknownConversation as e:
         raise err(_("error: {problem}").format(problem=e), 2) from None
+    search_engine = engine(embedder, knowledge)
+    warn_if_index_stale(search_engine)
     answer, conv = service.ask(
-        knowledge, engine(embedder, knowledge), chats, conv, text, phases=phases or None, roles=roles or None, state=st, originals=originals
+        knowledge, search_engine, chats, conv, text, phases=phases or None, roles=roles or None, state=st, originals=originals
     )
     if chats.warning:
         echo(_("warning: {warning}").format(warning=chats.warning), err=True)
     if json_out:
-        print_json(answer.model_dump(mode="json"))
+        data = answer.model_dump(mode="json")
+        if search_engine.index_stale:  # contracts.md, extended: present (true) only when the index is out of date
+            data["index_stale"] = True
+            data["lines_mapped"] = search_engine.lines_mapped
+        print_json(data)
         return
     # the answer is written in the question's language (not the interface language), Markdown
     markdown = answer.answer + "\n"
@@ -358,7 +388,10 @@ def search(
     phases, roles = resolve(knowledge, "phase", phase), resolve(knowledge, "role", role)
     from guide_assistant.service import searcher
 
-    run = searcher(knowledge, engine(embedder, knowledge), top_k, mode, phases, roles)
+    search_engine = engine(embedder, knowledge)
+    warn_if_index_stale(search_engine)
+    stale = {"index_stale": True} if search_engine.index_stale else {}  # on each hit, only when the index is out of date
+    run = searcher(knowledge, search_engine, top_k, mode, phases, roles)
 
     if batch is not None:
         started()  # one process for many questions: collect garbage as usual
@@ -383,11 +416,13 @@ def search(
                     2,
                 ) from None
             hits = run(question)
-            sys.stdout.write(json_for_terminal(json.dumps({"id": qid, "hits": [h.model_dump() for h in hits]}, ensure_ascii=False)) + "\n")
+            sys.stdout.write(
+                json_for_terminal(json.dumps({"id": qid, "hits": [{**h.model_dump(), **stale} for h in hits]}, ensure_ascii=False)) + "\n"
+            )
         return
     hits = run(query or "")
     if json_out:
-        print_json([h.model_dump() for h in hits])
+        print_json([{**h.model_dump(), **stale} for h in hits])
         return
     if not hits:
         echo(_("no passages found"))

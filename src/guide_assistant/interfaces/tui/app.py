@@ -220,6 +220,8 @@ class GuideApp(App[None]):
         self.call_from_thread(self.set_status, _("ready"))
 
     def build(self, reason: str, full: bool) -> None:
+        from guide_assistant.service import AnchorError
+
         screen = BuildScreen(reason)
         self.call_from_thread(self.push_screen, screen)
         result = None
@@ -237,6 +239,9 @@ class GuideApp(App[None]):
         except KnowledgeError as e:
             body = "\n".join(str(p) for p in e.problems)
             self.call_from_thread(self.push_screen, MessageScreen(_("The knowledge is invalid; the old index keeps working."), body))
+        except AnchorError as e:
+            body = "\n".join(e.problems)
+            self.call_from_thread(self.push_screen, MessageScreen(_("error: cannot re-anchor; the knowledge is left as it was:"), body))
         except (IndexBusy, IndexError_, OSError) as e:
             self.call_from_thread(self.notify, _("index not built: {error}").format(error=e), severity="error", markup=False, timeout=15)
         finally:
