@@ -91,3 +91,21 @@ def test_a_conversation_store_of_another_program_is_left_alone_and_the_answer_gi
     assert r.returncode == 0 and "[1]" in r.stdout and "another program" in r.stderr, r.stderr
     with sqlite3.connect(other) as c:
         assert [t for (t,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["messages"]
+
+
+def test_projects_use_keeps_a_damaged_settings_file_aside(tmp_path):
+    """`projects use` overwrote a settings file it could not read: the file is kept beside."""
+    settings = tmp_path / "settings.json"
+    settings.write_text("{not json", encoding="utf-8")
+    env_run = subprocess.run(
+        [sys.executable, "-m", "guide_assistant", "projects", "use", "default"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "GUIDE_ASSISTANT_SETTINGS": str(settings), "GUIDE_ASSISTANT_STATE": str(tmp_path / "state.sqlite3")},
+    )
+    assert env_run.returncode == 0, env_run.stderr
+    kept = list(tmp_path.glob("settings.json.corrupt-*"))
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == "{not json"
+    assert "kept as" in env_run.stderr and '"project": "default"' in settings.read_text(encoding="utf-8")

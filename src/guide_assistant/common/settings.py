@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from guide_assistant.common.fsutil import atomic_write_text
+from guide_assistant.common.fsutil import aside_path, atomic_write_text
 
 ENV_SETTINGS = "GUIDE_ASSISTANT_SETTINGS"
 
@@ -44,6 +44,18 @@ def load_settings(warnings: list[str] | None = None) -> Settings:
 
 
 def save_settings(**changes: str | None) -> Settings:
-    current = load_settings().model_copy(update=changes)
-    atomic_write_text(settings_path(), current.model_dump_json(indent=2) + "\n")
+    """Save ``changes`` over the current settings. A settings file that cannot be read is
+    not overwritten: it is kept beside as ``settings.json.corrupt-<time>`` (named in
+    ``SETTINGS_ASIDE``, for the interfaces to tell), and the new file holds the changes."""
+    path = settings_path()
+    problems: list[str] = []
+    current = load_settings(problems).model_copy(update=changes)
+    if problems and path.exists():
+        aside = aside_path(path, "corrupt")
+        os.replace(path, aside)
+        SETTINGS_ASIDE.append(aside)
+    atomic_write_text(path, current.model_dump_json(indent=2) + "\n")
     return current
+
+
+SETTINGS_ASIDE: list[Path] = []  # damaged settings files kept aside by save_settings in this process
