@@ -95,6 +95,32 @@ def test_corrupt_state_is_kept_aside_and_reported(tmp_path, content):
     assert st.read_bytes().startswith(SQLITE_MAGIC) and show_json(st)["phase"] == "tender"
 
 
+def test_a_store_damaged_inside_is_kept_aside_and_ask_still_answers(tmp_path):
+    """Issue 23, finding 9: a database whose header is intact but whose pages are scribbled
+    stopped `ask` and every progress command ('database disk image is malformed')."""
+    import sqlite3
+
+    st = tmp_path / "s.sqlite3"
+    assert run(st, "progress", "note", "before the damage").returncode == 0
+    with sqlite3.connect(st) as c:
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(st.read_bytes())
+    data[4096 + 8 :] = b"Z" * (len(data) - 4096 - 8)  # every page but the first (the header)
+    st.write_bytes(bytes(data))
+    damaged = bytes(data)
+    env_chat = {"GUIDE_ASSISTANT_CHAT": str(tmp_path / "chat.sqlite3")}
+    os.environ.update(env_chat)
+    try:
+        out = run(st, "ask", "Who signs the contract?")
+    finally:
+        os.environ.pop("GUIDE_ASSISTANT_CHAT")
+    assert out.returncode == 0 and "[1]" in out.stdout, out.stderr
+    assert "damaged" in out.stderr and "kept as" in out.stderr and "Traceback" not in out.stderr
+    aside = list(tmp_path.glob("s.sqlite3.corrupt-*"))
+    assert [a.read_bytes() for a in aside if not a.name.endswith("-wal")] == [damaged]
+    assert run(st, "progress", "set-phase", "tender").returncode == 0 and show_json(st)["phase"] == "tender"
+
+
 def test_json_state_of_an_unknown_version_is_kept_aside_not_overwritten(tmp_path):
     st = tmp_path / "s.json"
     st.write_text(json.dumps({"schema_version": 99, "phase": "prepare", "future": True}), encoding="utf-8")

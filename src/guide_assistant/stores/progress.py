@@ -284,6 +284,15 @@ class ProjectStore:
         except OSError as e:
             raise StoreError(_("cannot create the folder of {path}: {problem}").format(path=self.path, problem=e.strerror or e)) from None
         self._conn = self._connect(self.path, wal=True)
+        if not self._sound(self._conn):  # damaged inside (its header intact): kept aside, a new store started
+            self._conn.close()
+            self._conn = None
+            aside = self._keep_aside(self.path, "corrupt", _("the database is damaged (SQLite's quick check failed)"))
+            wal, shm = (self.path.with_name(self.path.name + x) for x in ("-wal", "-shm"))
+            if aside is not None and wal.exists():  # its log of changes belongs to it: kept beside it
+                os.replace(wal, aside.with_name(aside.name + "-wal"))
+            shm.unlink(missing_ok=True)
+            self._conn = self._connect(self.path, wal=True)
         if legacy:
             assert self._legacy is not None
             try:
@@ -293,6 +302,15 @@ class ProjectStore:
                     _("cannot import {path} into {store}: {problem}").format(path=self._legacy, store=self.path, problem=e)
                 ) from None
         return self._conn
+
+    @staticmethod
+    def _sound(conn: sqlite3.Connection) -> bool:
+        """SQLite's quick check passes (a few milliseconds for a team's store): a database whose
+        pages are damaged would stop every command that reads the progress, ``ask`` too."""
+        try:
+            return bool(conn.execute("PRAGMA quick_check").fetchone()[0] == "ok")
+        except sqlite3.DatabaseError as e:
+            return "malformed" not in str(e) and "not a database" not in str(e)
 
     def _connect(self, path: Path, wal: bool) -> sqlite3.Connection:
         try:
@@ -397,17 +415,18 @@ class ProjectStore:
             )
             return None
 
-    def _keep_aside(self, path: Path, tag: str, why: str) -> None:
+    def _keep_aside(self, path: Path, tag: str, why: str) -> Path | None:
         aside = aside_path(path, tag)
         try:
             os.replace(path, aside)
         except FileNotFoundError:
-            return
+            return None
         except OSError as e:
             raise StoreError(_("cannot move {path} aside: {problem}").format(path=path, problem=e.strerror or e)) from None
         self.warnings.append(
             _("{path}: {why}; it was kept as {aside} and a new store was started").format(path=path, why=why, aside=aside.name)
         )
+        return aside
 
     def _import_in_place(self, state: ProjectState, raw: bytes) -> None:
         """The path holds an old JSON state: build the database beside it (state imported),
