@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, Field
 
-from guide_assistant.common.i18n import N_, gettext
-from guide_assistant.interfaces.web.app import Problem, viewer_url, web
+from guide_assistant.common.i18n import N_
+from guide_assistant.interfaces.web.base import Problem, viewer_url, web
 from guide_assistant.service import (
     DEFAULT_PROJECT,
     ActivityOut,
@@ -139,8 +139,8 @@ class IndexStatusOut(BaseModel):
 
 
 def error(text: str, **values: object) -> str:
-    """A CLI message ('error: ...'), in English: what the command line prints."""
-    return gettext("en", text).format(**values)
+    """A CLI message ('error: ...'), in English, as the command line prints it (the API speaks English)."""
+    return text.format(**values)
 
 
 def _resolve(request: Request, kind: str, values: list[str]) -> list[str]:
@@ -155,7 +155,7 @@ def _resolve(request: Request, kind: str, values: list[str]) -> list[str]:
 
 
 def _project(request: Request, name: str | None) -> str:
-    from guide_assistant.interfaces.web.app import project_of
+    from guide_assistant.interfaces.web.base import project_of
 
     project = (name or "").strip() or project_of(request)
     lib = web(request).library
@@ -235,9 +235,7 @@ def lines(
         raise Problem(
             400,
             "error: "
-            + gettext("en", N_("lines {start}–{end} are not in the guide (it has {total} lines)")).format(
-                start=e.start, end=e.end, total=e.total
-            ),
+            + N_("lines {start}–{end} are not in the guide (it has {total} lines)").format(start=e.start, end=e.end, total=e.total),
         ) from None
     return LinesOut(
         guide=gl.guide,
@@ -288,7 +286,7 @@ def create_project(request: Request, body: ProjectIn) -> ProjectInfo:
     try:
         lib.create_project(body.name)
     except ProjectError as e:
-        raise Problem(409 if "already exists" in gettext("en", str(e)) else 400, error(N_("error: {problem}"), problem=e)) from None
+        raise Problem(409 if type(e).__name__ == "ProjectExists" else 400, error(N_("error: {problem}"), problem=e)) from None
     except StoreError as e:
         raise Problem(500, error(N_("error: {problem}"), problem=e)) from None
     name = body.name.strip()
@@ -303,7 +301,7 @@ def _tick(request: Request, body: TickIn, done: bool, key: str | None) -> TickOu
         try:
             changed = w.library.tick(project, [body.step], done, user=(body.user or "").strip() or "web")
         except UnknownStep as e:
-            raise Problem(400, gettext("en", str(e))) from None
+            raise Problem(400, str(e)) from None
         return TickOut(project=project, step=body.step, done=done, changed=bool(changed))
 
     if not key:

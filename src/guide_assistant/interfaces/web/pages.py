@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from guide_assistant.common.i18n import LANGUAGES, N_, gettext
-from guide_assistant.interfaces.web.app import (
+from guide_assistant.interfaces.web.base import (
     HTML_LANG,
     LANG_COOKIE,
     PROJECT_COOKIE,
@@ -27,6 +27,7 @@ from guide_assistant.interfaces.web.app import (
     check_csrf,
     language_of,
     project_of,
+    render,
     safe_next,
     tr,
     user_of,
@@ -52,28 +53,8 @@ from guide_assistant.service import (
 
 router = APIRouter(include_in_schema=False)
 
-LANGUAGE_NAMES = {"en": "English", "sv": "Svenska", "no": "Norsk"}
 NEXT_KINDS = {"activity": N_("activity"), "decision": N_("decision"), "next-phase": N_("next-phase"), "track": N_("track")}
 ONE_YEAR = 365 * 24 * 3600
-
-
-def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    lang = language_of(request)
-    base = {
-        "_": lambda message: gettext(lang, message),
-        "lang": lang,
-        "html_lang": HTML_LANG[lang],
-        "csrf": getattr(request.state, "csrf", ""),
-        "project": project_of(request),
-        "user": user_of(request),
-        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-        "path": request.url.path,
-        "languages": [(code, LANGUAGE_NAMES[code], HTML_LANG[code]) for code in LANGUAGES],
-        "token_required": bool(web(request).token),
-        "quote": quote,
-    }
-    html = web(request).env.get_template(name).render(**base, **context)
-    return HTMLResponse(html, status_code=status)
 
 
 def _htmx(request: Request) -> bool:
