@@ -463,5 +463,6 @@ def login(
     if not token or not secrets.compare_digest(token.encode(), expected.encode()):
         return render(request, "login.html", {"next": safe_next(next), "failed": True}, status=401)
     response = _see(safe_next(next))
-    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    # Lax: a link from elsewhere (a mail, the intranet) opens signed in; the forms have their CSRF token
+    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https")
     return response
