@@ -1,16 +1,19 @@
-# Two commands on a fresh machine: `make run` and `make test`.
+# Two commands on a fresh machine: `make run` and `make test` (and `make serve`: the browser).
 # Both create .venv and install the project from this repository's own files first.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install clean dictionaries catalogs
+.PHONY: run serve test install clean dictionaries browser catalogs
 
 # The garble check (src/guide_assistant/kb/garble.py, tests/test_garble.py) reads Debian's
 # hunspell dictionaries, and tests/test_export.py opens the XLSX and DOCX exports in
 # LibreOffice (headless); installed with apt-get when missing (as root, or through sudo).
 HUNSPELL_PKGS := hunspell-sv hunspell-no
 OFFICE_PKGS := libreoffice-calc-nogui libreoffice-writer-nogui
+# tests/test_web_browser.py drives Debian's Chromium with Playwright (Playwright's own
+# browser download is not used)
+BROWSER_PKGS := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
 $(BIN)/python:
@@ -35,6 +38,10 @@ install: $(VENV)/.installed-run
 run: $(VENV)/.installed-run
 	$(BIN)/guide-assistant $(ARGS)
 
+# the assistant in the browser, on http://127.0.0.1:8000 (ARGS="--port 8080", "--workers 2", ...)
+serve: $(VENV)/.installed-run
+	$(BIN)/guide-assistant serve $(ARGS)
+
 dictionaries:
 	@if [ ! -f /usr/share/hunspell/sv_SE.dic ] || [ ! -f /usr/share/hunspell/nb_NO.dic ]; then \
 	  echo "installing $(HUNSPELL_PKGS) (hunspell dictionaries for the garble check)"; \
@@ -49,7 +56,15 @@ dictionaries:
 	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y -q --no-install-recommends $(OFFICE_PKGS) >/dev/null; }; \
 	fi
 
-test: $(VENV)/.installed-test dictionaries
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing $(BROWSER_PKGS) (Debian's Chromium, for the browser tests)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get install -y -q --no-install-recommends $(BROWSER_PKGS) >/dev/null \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y -q --no-install-recommends $(BROWSER_PKGS) >/dev/null; }; \
+	fi
+
+test: $(VENV)/.installed-test dictionaries browser
 	$(BIN)/python -m pytest
 
 # The interface catalogs: extract the messages (babel.cfg), merge them into the sv and no

@@ -400,6 +400,10 @@ def main() -> None:
         "![scale series](performance.png)",
         "",
     ]
+    old = (docs / "performance.md").read_text(encoding="utf-8") if (docs / "performance.md").is_file() else ""
+    web = "<!-- web: scripts/load_web.py -->"  # the web server's figures (scripts/load_web.py --write) are kept
+    if web in old:
+        md += [web + old.split(web, 1)[1].split("<!-- /web -->", 1)[0] + "<!-- /web -->", ""]
     (docs / "performance.md").write_text("\n".join(md), encoding="utf-8")
     print(f"wrote {docs / 'performance.md'} and {docs / 'performance.png'}")
 

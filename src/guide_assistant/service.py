@@ -38,6 +38,7 @@ from guide_assistant.stores.base import ConversationLog, ProgressStore
 from guide_assistant.stores.conversations import (
     Conversation,
     ConversationStore,
+    ConversationSummary,
     UnknownConversation,
     add_turn,
     conversation_path,
@@ -65,17 +66,24 @@ if TYPE_CHECKING:
     from guide_assistant.retrieval.search import SearchEngine
 
 __all__ = [
+    "DEFAULT_PROJECT",
     "HUKI_NAMES",
     "ActivityOut",
     "Answer",
     "Assistant",
+    "Citation",
     "Conversation",
     "ConversationStore",
+    "ConversationSummary",
     "Guide",
+    "GuideLine",
+    "GuideLines",
     "IndexBusy",
     "IndexError_",
     "KnowledgeBase",
     "KnowledgeError",
+    "Library",
+    "LinesOutOfRange",
     "LogEntry",
     "NextActivity",
     "Paths",
@@ -85,6 +93,8 @@ __all__ = [
     "ProjectStore",
     "StoreError",
     "UnknownConversation",
+    "UnknownGuide",
+    "UnknownStep",
     "checklist",
     "checklist_markdown",
     "conversation_markdown",
@@ -613,3 +623,242 @@ def phase_names(kb: KnowledgeBase, lang: str) -> dict[str, str]:
 def activities_by_id(kb: KnowledgeBase) -> dict[str, Any]:
     """Every activity by its id."""
     return {a.id: a for _g, a in kb.activities}
+
+
+# --- a guide's lines and an answer's citations, as the web shows and serves them ----------------
+
+
+class LinesOutOfRange(ValueError):
+    def __init__(self, start: int, end: int, total: int):
+        self.start, self.end, self.total = start, end, total
+        super().__init__(_("lines {start}–{end} are not in the guide (it has {total} lines)").format(start=start, end=end, total=total))
+
+
+@dataclass
+class GuideLine:
+    n: int
+    raw: str  # the line as the source file holds it
+    text: str  # the same line with OCR words fixed
+
+
+@dataclass
+class GuideLines:
+    """Lines of one guide: the raw and the cleaned line each, and the readable text of the range."""
+
+    guide: str  # the guide's id
+    source: str  # its file name
+    title: str
+    language: str  # the guide's language tag: sv, nb, ...
+    start: int
+    end: int
+    total: int
+    lines: list[GuideLine]
+    readable: str
+
+
+def guide_lines(kb: KnowledgeBase, guide: str, start: int | None = None, end: int | None = None) -> GuideLines:
+    """Lines ``start``..``end`` (1-based, inclusive; default: the whole guide) of a guide given by
+    its id or file name; UnknownGuide, LinesOutOfRange."""
+    g = find_guide(kb, guide)
+    if g is None:
+        raise UnknownGuide(guide, list(kb.guides))
+    total = len(g.text.lines)
+    a, b = start or 1, end or (total if start is None else start)
+    if not g.text.in_range(a, b):
+        raise LinesOutOfRange(a, b, total)
+    lines = [GuideLine(n, raw, g.cleaner.clean_line(raw)[0] if raw.strip() else "") for n, raw in enumerate(g.text.span(a, b), a)]
+    return GuideLines(g.entry.id, g.entry.file, g.entry.title, g.entry.language, a, b, total, lines, g.readable(a, b))
+
+
+@dataclass
+class Citation:
+    """A citation of an answer as a page links it: ``[n]``, the guide (id and file), its lines and text."""
+
+    n: int
+    guide: str
+    source: str
+    title: str
+    language: str  # the guide's language tag (the text is in it)
+    start: int
+    end: int
+    section: str
+    kind: str
+    text: str  # the guide's words (readable)
+    english: str  # an item's English text ("" for passages)
+
+
+def citations(kb: KnowledgeBase, answer: Answer) -> list[Citation]:
+    out: list[Citation] = []
+    for n, h in enumerate(answer.citations, 1):
+        g = find_guide(kb, h.source)
+        gid, title, lang = (g.entry.id, g.entry.title, g.entry.language) if g else (h.source, h.source, h.language)
+        out.append(Citation(n, gid, h.source, title, lang, h.line_start, h.line_end, h.section, h.kind, h.text, h.english))
+    return out
+
+
+def guide_languages(kb: KnowledgeBase) -> dict[str, str]:
+    """Each guide's language tag, by its id."""
+    return {gid: g.entry.language for gid, g in kb.guides.items()}
+
+
+# --- one process serving many people (the web) -------------------------------------------------
+
+
+class Library:
+    """What a web server holds once per process and shares between its requests: the
+    knowledge, the search engine and the composer (loaded once), the progress store (one
+    connection per person, so the log names who changed what) and the conversations. Each
+    request names its project and conversation; nothing here is one person's.
+
+    The search engine keeps the last question's vectors and scores, so answers and searches
+    run one at a time in a process (``engine_lock``); the stores are safe to use from many
+    threads (each has its own lock; SQLite serialises the writers)."""
+
+    MAX_STORES = 64  # connections kept open, one per person who changed something
+
+    def __init__(self, paths: Paths, state_file: Path | None = None, chat_file: Path | None = None):
+        import threading
+
+        self.paths = paths
+        self.kb: KnowledgeBase = load_knowledge(paths)
+        self.state_file = state_path(state_file)
+        self.chats: ConversationLog = ConversationStore(conversation_path(chat_file))
+        self.engine_lock = threading.Lock()
+        self._stores_lock = threading.Lock()
+        self._stores: dict[str, ProgressStore] = {}
+        self._engine: SearchEngine | None = None
+        self._composer: Composer | None = None
+        self._understander: Any = None
+        self._step_ids: set[str] | None = None
+
+    # --- search and answers ----------------------------------------------------------------
+    def load_engine(self) -> SearchEngine:
+        """The search engine, its model loaded (IndexMissing, IndexError_)."""
+        with self.engine_lock:
+            return self._load_engine()
+
+    def _load_engine(self) -> SearchEngine:
+        if self._engine is None:
+            from guide_assistant.answers.composer import Composer
+            from guide_assistant.retrieval.search import SearchEngine
+            from guide_assistant.understanding.reading import Understander
+
+            engine = SearchEngine(self.paths, kb=self.kb)
+            _ = engine.embedder
+            self._composer = Composer(self.kb, engine)
+            self._understander = Understander(self.kb, embed=engine.query_vector)
+            self._engine = engine
+        return self._engine
+
+    def ask(
+        self,
+        question: str,
+        conversation: str | None = None,
+        project: str = DEFAULT_PROJECT,
+        *,
+        phases: list[str] | None = None,
+        roles: list[str] | None = None,
+        originals: bool = False,
+    ) -> tuple[Answer, Conversation]:
+        """The answer as the next turn of conversation ``conversation`` (None: a new one),
+        with the project's state; UnknownConversation, ProjectError, IndexError_."""
+        state = self.store().load(project)
+        with self.engine_lock:
+            self._load_engine()
+            assert self._composer is not None
+            conv = self.chats.get(conversation) if conversation else new_conversation()
+            return ask_in(conv, self.chats, self._composer, question, phases=phases, roles=roles, state=state, originals=originals)
+
+    def search(
+        self, question: str, top_k: int = 10, mode: str = "hybrid", phases: list[str] | None = None, roles: list[str] | None = None
+    ) -> list[Hit]:
+        with self.engine_lock:
+            engine = self._load_engine()
+            prefer = self._understander.preference(question)
+            return engine.search(question, top_k, mode, phases, roles, prefer=prefer)  # type: ignore[arg-type]
+
+    def conversation(self, cid: str) -> Conversation:
+        return self.chats.get(cid)
+
+    # --- progress ------------------------------------------------------------------------------
+    def store(self, user: str | None = None) -> ProgressStore:
+        """The progress store, changes logged as ``user`` (None: the reader's store)."""
+        key = (user or "").strip()
+        with self._stores_lock:
+            store = self._stores.get(key)
+            if store is None:
+                if len(self._stores) >= self.MAX_STORES:
+                    old = next(k for k in self._stores if k)
+                    self._stores.pop(old).close()
+                store = self._stores[key] = ProjectStore(self.state_file, user=key or None)
+            return store
+
+    def state(self, project: str) -> ProjectState:
+        return self.store().load(project)
+
+    def checklist(self, project: str, phases: list[str] | None = None, roles: list[str] | None = None) -> list[ActivityOut]:
+        return checklist(self.kb, phases, roles, done_steps(self.kb, self.state(project).done))
+
+    def next_activities(self, project: str, phase: str | None = None) -> list[NextActivity]:
+        state = self.state(project)
+        pid = phase or state.phase
+        return next_activities(self.kb, pid, state.done) if pid else []
+
+    def phase_progress(self, project: str) -> dict[str, tuple[int, int]]:
+        return phase_progress(self.kb, self.state(project).done)
+
+    def step_ids(self) -> set[str]:
+        if self._step_ids is None:
+            self._step_ids = step_ids(self.kb)
+        return self._step_ids
+
+    def tick(self, project: str, ids: list[str], done: bool, user: str | None = None) -> list[str]:
+        """Tick (or un-tick) steps of ``project`` as ``user``: saved and logged at once; returns
+        those that changed. UnknownStep for an id the checklist does not have."""
+        valid = self.step_ids()
+        for i in ids:
+            if i not in valid:
+                raise UnknownStep(i, valid)
+        store = self.store(user)
+        if project != DEFAULT_PROJECT:
+            store.require(project)
+        return store.mark_done(project, ids) if done else store.mark_undone(project, ids)
+
+    def set_phase(self, project: str, phase: str | None, user: str | None = None) -> None:
+        store = self.store(user)
+        if project != DEFAULT_PROJECT:
+            store.require(project)
+        store.set_phase(project, phase)
+
+    def log(self, project: str, limit: int | None = 50) -> list[LogEntry]:
+        return self.store().log(project, limit)
+
+    def projects(self) -> list[ProjectInfo]:
+        return self.store().projects()
+
+    def create_project(self, name: str, user: str | None = None) -> None:
+        self.store(user).create(name)
+
+    def close(self) -> None:
+        with self._stores_lock:
+            for s in self._stores.values():
+                s.close()
+            self._stores.clear()
+
+
+class UnknownStep(ValueError):
+    """A step or activity id the checklist does not have; ``near``: the closest ones."""
+
+    def __init__(self, value: str, valid: set[str]):
+        from difflib import get_close_matches
+
+        self.value = value
+        self.near = get_close_matches(value, sorted(valid), n=3)
+        super().__init__(value)
+
+    def __str__(self) -> str:
+        if self.near:
+            return _("error: unknown step or activity id '{value}'; did you mean: {near} (see `guide-assistant checklist`)").format(
+                value=self.value, near=", ".join(self.near)
+            )
+        return _("error: unknown step or activity id '{value}' (see `guide-assistant checklist`)").format(value=self.value)

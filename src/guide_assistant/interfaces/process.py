@@ -1,7 +1,8 @@
 """How a ``guide-assistant`` process starts and ends (the console script and ``python -m``).
 
 It sits above the interfaces: a command goes to the command line (interfaces/cli), no
-command starts the terminal UI (interfaces/tui), and neither of the two imports the other.
+command starts the terminal UI (interfaces/tui), ``serve`` starts the web app
+(interfaces/web), and none of the three imports another.
 
 A command's start makes a few hundred thousand objects that live until the process ends:
 modules, the pydantic models and their validators, the knowledge, the indexes. While they
@@ -72,6 +73,14 @@ def _start_ui(paths, state, project, user) -> None:
     run_tui(paths, state, project=project, user=user)
 
 
+def _start_server(host, port, token, workers, state) -> None:
+    """``serve``: the web app, imported only now (FastAPI is not loaded for another command).
+    A non-loopback host without a token raises ValueError (NeedsToken)."""
+    from guide_assistant.interfaces.web.server import serve
+
+    serve(host, port, token, workers, state)
+
+
 def main() -> None:
     global _status
     gc.disable()
@@ -87,6 +96,7 @@ def main() -> None:
         from guide_assistant.interfaces.cli.fast import run as run_plain
 
         core.use_ui(_start_ui)
+        core.use_server(_start_server)
 
         if not run_plain(sys.argv[1:]):  # a plain ask, search or UI start runs without Typer
             from guide_assistant.interfaces.cli.commands import main as cli_main

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from guide_assistant.checklist.state import ProjectState
-from guide_assistant.stores.conversations import Conversation
+from guide_assistant.stores.conversations import Conversation, ConversationSummary
 from guide_assistant.stores.progress import LogEntry, ProjectInfo
 
 
@@ -50,6 +50,7 @@ class ConversationLog(Protocol):
     def get(self, cid: str) -> Conversation: ...
     def save(self, conv: Conversation) -> None: ...
     def load(self) -> Conversation: ...
+    def recent(self, limit: int = ...) -> list[ConversationSummary]: ...
 
 
 if TYPE_CHECKING:  # the SQLite stores are what these interfaces say: mypy checks these two lines

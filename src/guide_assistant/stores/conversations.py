@@ -59,6 +59,15 @@ class Conversation(BaseModel):
         return self.turns[-1].answer if self.turns else None
 
 
+class ConversationSummary(BaseModel):
+    """A conversation in a list: its id, when it started, its first question, how many turns."""
+
+    id: str
+    started: str
+    first_question: str
+    turns: int
+
+
 class ConversationFile(BaseModel):
     """The JSON file of earlier versions (read when it is imported: its validator is made then)."""
 
@@ -225,6 +234,23 @@ class ConversationStore:
         if conn is None or row is None:
             raise UnknownConversation(cid, self._ids(conn) if conn else [])
         return self._read(conn, *row)
+
+    def recent(self, limit: int = 20) -> list[ConversationSummary]:
+        """The latest conversations, newest first, each with its first question (for a list to choose from)."""
+        with self._lock:
+            conn = self._db(create=False)
+            if conn is None:
+                return []
+            try:
+                rows = conn.execute(
+                    "SELECT c.id, c.started, (SELECT question FROM turns t WHERE t.conversation = c.id ORDER BY n LIMIT 1), "
+                    "(SELECT COUNT(*) FROM turns t WHERE t.conversation = c.id) FROM conversations c ORDER BY touched DESC LIMIT ?",
+                    (max(0, limit),),
+                ).fetchall()
+            except sqlite3.Error as e:
+                self.warning = _("{path} could not be read ({error})").format(path=self.path, error=str(e).splitlines()[0])
+                return []
+        return [ConversationSummary(id=i, started=s, first_question=q or "", turns=n) for i, s, q, n in rows if n]
 
     def save(self, conv: Conversation) -> None:
         """Write one conversation (new or with new turns) and make it the latest."""

@@ -862,6 +862,20 @@ def search_cmd(
     core.search(query, batch=batch, top_k=top_k, mode=mode, phase=phase, role=role, json_out=json_out, embedder=embedder)
 
 
+@app.command("serve")
+def serve_cmd(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help=N_("The address to listen on (another than loopback needs --token)."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help=N_("The port to listen on."))] = 8000,
+    token: Annotated[
+        str | None, typer.Option("--token", help=N_("An access token every request must carry (env GUIDE_ASSISTANT_TOKEN)."))
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=16, help=N_("Worker processes (each loads the model once)."))] = 1,
+) -> None:
+    """The assistant in the browser: ask, the sources, the checklist and projects, and the HTTP API under /api/v1."""
+    core.serve(_globals(ctx), host, port, token, workers)
+
+
 def main() -> None:
     """The ``guide-assistant`` command (and ``python -m guide_assistant``): the help texts and
     the framework's words in the interface language, then Typer's usual run (its exit codes

@@ -105,6 +105,37 @@ def run_ui(g: Globals) -> None:
         raise err(_("error: {problem}").format(problem=e), 1) from None
 
 
+ServerStarter = Callable[[str, int, "str | None", int, "Path | None"], None]
+_start_server: ServerStarter | None = None
+
+
+def use_server(start: ServerStarter) -> None:
+    """How the web server starts (host, port, token, workers, --state): said by the process
+    entry point, so that the command line does not import the web app."""
+    global _start_server
+    _start_server = start
+
+
+def serve(g: Globals, host: str, port: int, token: str | None, workers: int) -> None:
+    """``serve``: the web app on ``host``:``port`` until interrupted. A host that is not a
+    loopback address needs an access token (exit 2 without one)."""
+    from guide_assistant.service import KnowledgeError, StoreError
+
+    if _start_server is None:
+        raise RuntimeError("no web server: the process entry point (interfaces/process.py) calls use_server first")
+    paths()  # the guides must be found from here (exit 2 otherwise)
+    try:
+        _start_server(host, port, token, workers, g.state)
+    except KnowledgeError as e:
+        knowledge_invalid(e)
+    except StoreError as e:
+        raise err(_("error: {problem}").format(problem=e), 1) from None
+    except ValueError as e:  # NeedsToken
+        raise err(
+            _("error: {host} is not a loopback address: give an access token (--token or GUIDE_ASSISTANT_TOKEN)").format(host=e), 2
+        ) from None
+
+
 def check_format(fmt: str | None, valid: tuple[str, ...]) -> str | None:
     """``fmt`` if it is one of ``valid`` (None: the command's default), else exit 2 listing them."""
     if fmt is not None and fmt not in valid:
