@@ -124,7 +124,19 @@ def _ask(page, question: str) -> None:
 
 
 def _in_view(page, selector: str) -> bool:
-    return page.eval_on_selector(selector, "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }")
+    """The element is (or within 10 s comes) in the viewport, wholly or in part: the browser
+    scrolls to the fragment after the page is loaded (later on a busy machine), and may leave
+    its top a fraction of a pixel above the edge (-0.17 px seen)."""
+    try:
+        page.wait_for_function(
+            "sel => { const e = document.querySelector(sel); if (!e) return false;"
+            " const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < window.innerHeight; }",
+            arg=selector,
+            timeout=10_000,
+        )
+    except Exception:  # playwright's TimeoutError: not in view
+        return False
+    return True
 
 
 def _shot(page, name: str) -> None:
