@@ -22,12 +22,12 @@ from guide_assistant.indexing.passages import Passage
 from guide_assistant.kb.load import Guide, KnowledgeBase
 from guide_assistant.kb.schema import Activity, PhaseEntry
 from guide_assistant.kb.textnorm import fold
-from guide_assistant.kb.tokens import STOP, doc_tokens, query_tokens, raw_tokens
+from guide_assistant.kb.tokens import doc_tokens, query_tokens, raw_tokens
 from guide_assistant.retrieval.concepts import concept_weights, own_coverage
 from guide_assistant.retrieval.hits import Hit
 from guide_assistant.retrieval.search import SearchEngine, unit_hit
 from guide_assistant.understanding.coverage import Vocabulary
-from guide_assistant.understanding.reading import ANAPHORS, FUNCTION, WANTED_KIND, Understander, Understanding
+from guide_assistant.understanding.reading import WANTED_KIND, Understander, Understanding, topic_tokens
 
 # item ranking: dense similarity + LEX_WEIGHT x BM25 (normalised by the best) + boosts
 LEX_WEIGHT = 0.05
@@ -183,18 +183,11 @@ class Evidence:
             if unit.kind == "tool" and not tools_asked:
                 b -= TOOL_PENALTY
             score[i] += b
-        concepts = concept_weights(self.engine.item_lexical, self.topic(u.query or u.question))
+        concepts = concept_weights(self.engine.item_lexical, topic_tokens(u.query or u.question))
         for i in np.argsort(-score, kind="stable")[:COVER_TOP]:  # the rest stand too low to matter
             score[i] += COVER_WEIGHT * own_coverage(items[i], concepts)
         order = np.argsort(-score, kind="stable")
         return [Ranked(items[i], float(score[i]), float(lexical[i])) for i in order]
-
-    @staticmethod
-    def topic(text: str) -> list[str]:
-        """The words a question is about: not function words, stopwords or anaphors."""
-        return [
-            t for t in raw_tokens(text) if fold(t) not in STOP and fold(t) not in FUNCTION and fold(t) not in ANAPHORS and not t.isdigit()
-        ]
 
     def best_activity(
         self,
@@ -340,21 +333,28 @@ class Evidence:
     def qualified(self, act: Activity, tokens: list[str]) -> list[str]:
         """Lines of a HUKI list that qualify a role in the guide's words and share a word
         with the question ('Verksamhetsägare/ Beställare (tecknar avtal)' for 'who signs')."""
+        return [line for line, _ in self.qualified_lines(act, tokens)]
+
+    def qualified_overlap(self, act: Activity, tokens: list[str]) -> int:
+        """How many of the question's tokens the best qualified line of an activity's HUKI list
+        holds ('tecknar avtal' holds two of 'who signs the contract', '(… Implementera avtal)' one)."""
+        return max((n for _, n in self.qualified_lines(act, tokens)), default=0)
+
+    def qualified_lines(self, act: Activity, tokens: list[str]) -> list[tuple[str, int]]:
+        """Each line of the HUKI list that qualifies a role and shares a word with the question,
+        with how many of the question's tokens it holds."""
         unit = self.roles_unit(act)
         if unit is None:
             return []
         lang = self.guide_of[act.id].entry.language
         wanted = set(tokens)
-        return [
-            ln.strip("- ").strip() for ln in unit.text.split("\n") if "(" in ln and len(ln) <= 90 and wanted & set(doc_tokens(ln, lang))
-        ]
-
-    def qualified_overlap(self, act: Activity, tokens: list[str]) -> int:
-        """How many of the question's tokens the best qualified line of an activity's HUKI list
-        holds ('tecknar avtal' holds two of 'who signs the contract', '(… Implementera avtal)' one)."""
-        lang = self.guide_of[act.id].entry.language
-        wanted = set(tokens)
-        return max((len(wanted & set(doc_tokens(ln, lang))) for ln in self.qualified(act, tokens)), default=0)
+        out = []
+        for ln in unit.text.split("\n"):
+            if "(" in ln and len(ln) <= 90:
+                n = len(wanted & set(doc_tokens(ln, lang)))
+                if n:
+                    out.append((ln.strip("- ").strip(), n))
+        return out
 
     def huki_line(self, act: Activity, lang: str, cites: Citations, tokens: list[str]) -> str:
         """The HUKI list of an activity, cited to its lines; where a line of the list answers

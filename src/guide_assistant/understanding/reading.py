@@ -189,6 +189,17 @@ ANSWER_INTENT = {"duration": "when", "count": "how"}
 RULE_MARGIN = 0.5
 
 
+def topic_tokens(text: str) -> list[str]:
+    """The words a question is about, as written (to be stemmed): not function words,
+    stopwords, anaphors or numbers."""
+    out = []
+    for t in raw_tokens(text):
+        w = fold(t)
+        if w not in STOP and w not in FUNCTION and w not in ANAPHORS and not w.isdigit():
+            out.append(t)
+    return out
+
+
 class Understander:
     """``embed``: the question's query vector (the search engine's, so that it is made once);
     with it the intent and the follow-up come from the question model (classifier.py),
@@ -203,11 +214,7 @@ class Understander:
         self.phase_stems = {s for p in self.detector.patterns if p.target in phase_ids for s in p.stems}  # phase names only
 
     def topic_words(self, question: str) -> list[str]:
-        return [
-            w
-            for w in (fold(t) for t in raw_tokens(question))
-            if w not in STOP and w not in FUNCTION and w not in ANAPHORS and not w.isdigit()
-        ]
+        return [fold(t) for t in topic_tokens(question)]
 
     def own_topic(self, question: str, events: bool = False) -> list[str]:
         """Topic words that are not part of a phase or event name: 'deliverables of the needs

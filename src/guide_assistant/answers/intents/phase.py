@@ -139,8 +139,7 @@ def focused(ev: Evidence, ctx: AnswerContext, guide: Guide, act: Activity, limit
         mine = [r for r in ctx.ranked if r.unit.activities[0] == act.id and r.unit.kind in TEXT_KINDS and ev.is_evidence(r.unit, lang)]
     if len(mine) > limit:  # a short list is shown whole; of a long one, the steps that answer
         mine = [r for r in mine if r.score >= mine[0].score - STEP_GATE][:limit]
-    chosen = list(mine)
-    chosen.sort(key=lambda r: (r.unit.line_start, r.unit.line_end))
+    mine.sort(key=lambda r: (r.unit.line_start, r.unit.line_end))
     head = f"**{md(ev.title(act, lang))}** ({md(ev.guide_title(guide, lang))}){accountable(ev, ctx, act)}"
-    units = [r.unit for r in chosen] or [first_unit(ev, act)]
+    units = [r.unit for r in mine] or [first_unit(ev, act)]
     return "\n".join([head, *ev.list_rows(units, lang, ctx.originals, ctx.cites)])
