@@ -56,24 +56,28 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _mode_for(path: Path) -> int:
-    """The permissions the written file gets: those of the file it replaces, else what a
-    new file gets under the process's umask (as ``open`` would make it)."""
+def _mode_for(path: Path, new_mode: int | None = None) -> int:
+    """The permissions the written file gets: those of the file it replaces, else
+    ``new_mode``, else what a new file gets under the process's umask (as ``open`` would
+    make it)."""
     try:
         return os.stat(path).st_mode & 0o7777
     except OSError:
+        if new_mode is not None:
+            return new_mode
         mask = os.umask(0)
         os.umask(mask)
         return 0o666 & ~mask
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, new_mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` so that a reader (or a crash) sees the old or the new
-    content, never a mix: write a temporary file beside it, fsync, rename."""
+    content, never a mix: write a temporary file beside it, fsync, rename. A new file gets
+    ``new_mode`` (default: what the umask leaves); a replaced one keeps its mode."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, _mode_for(path))  # mkstemp makes it private (0600); the file keeps its own mode
+        os.fchmod(fd, _mode_for(path, new_mode))  # mkstemp makes it private (0600); the file keeps its own mode
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -159,6 +163,12 @@ PRIVATE_MODE = 0o600  # a store: a team's progress, notes and questions, for its
 EXPORT_MODE = 0o640  # an export: the owner writes it, the owner's group may read it
 
 
+def user_tables(conn: sqlite3.Connection) -> list[str]:
+    """The tables of an SQLite database, SQLite's own aside: a database that holds some but
+    was not made by this program (``user_version`` 0) belongs to another program."""
+    return [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+
+
 class NotRegularFile(OSError):
     """What stands at an output path is not a regular file (a symlink, FIFO, device or folder)."""
 
@@ -195,7 +205,4 @@ def write_export(path: Path, data: bytes) -> None:
         raise NotRegularFile(errno.EEXIST, _("it is not a regular file (a link, pipe, device or folder is never replaced)"))
     if not path.parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, _("the folder {folder} does not exist").format(folder=path.parent))
-    if st is None:
-        create_private(path)  # then the mode below: the temporary file replaces it
-        os.chmod(path, EXPORT_MODE)
-    atomic_write_bytes(path, data)
+    atomic_write_bytes(path, data, new_mode=EXPORT_MODE)

@@ -43,19 +43,17 @@ def load_settings(warnings: list[str] | None = None) -> Settings:
         return Settings()
 
 
-def save_settings(**changes: str | None) -> Settings:
+def save_settings(kept: list[Path] | None = None, **changes: str | None) -> Settings:
     """Save ``changes`` over the current settings. A settings file that cannot be read is
-    not overwritten: it is kept beside as ``settings.json.corrupt-<time>`` (named in
-    ``SETTINGS_ASIDE``, for the interfaces to tell), and the new file holds the changes."""
+    not overwritten: it is kept beside as ``settings.json.corrupt-<time>`` (added to
+    ``kept``, for the interface to tell), and the new file holds the changes."""
     path = settings_path()
     problems: list[str] = []
     current = load_settings(problems).model_copy(update=changes)
     if problems and path.exists():
         aside = aside_path(path, "corrupt")
         os.replace(path, aside)
-        SETTINGS_ASIDE.append(aside)
+        if kept is not None:
+            kept.append(aside)
     atomic_write_text(path, current.model_dump_json(indent=2) + "\n")
     return current
-
-
-SETTINGS_ASIDE: list[Path] = []  # damaged settings files kept aside by save_settings in this process

@@ -26,7 +26,7 @@ from platformdirs import user_data_path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from guide_assistant.answers.model import Answer
-from guide_assistant.common.fsutil import SQLITE_MAGIC, aside_path, create_private, sqlite_transaction
+from guide_assistant.common.fsutil import SQLITE_MAGIC, aside_path, create_private, sqlite_transaction, user_tables
 from guide_assistant.common.i18n import _
 
 SCHEMA_VERSION = 2  # of the JSON file of earlier versions
@@ -152,8 +152,8 @@ class ConversationStore:
                     path=self.path, error=f"written by a newer version (schema {version})"
                 )
                 return None
-            foreign = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-            if version == 0 and foreign:  # another program's database: not ours to add tables to
+            foreign = user_tables(conn) if version == 0 else []
+            if foreign:  # another program's database: not ours to add tables to
                 conn.close()
                 self.warning = _("{path} is a database of another program (tables: {tables}); it was left as it is").format(
                     path=self.path, tables=", ".join(foreign[:5])

@@ -51,6 +51,7 @@ from guide_assistant.common.fsutil import (
     fsync_dir,
     on_network_share,
     sqlite_transaction,
+    user_tables,
 )
 from guide_assistant.common.i18n import _
 
@@ -324,7 +325,7 @@ class ProjectStore:
             if version > DB_VERSION:
                 raise StoreTooNew(path, version)
             if version == 0:  # not made by this program, or new: a database of another program is not ours to add to
-                foreign = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+                foreign = user_tables(conn)
                 if foreign:
                     raise StoreError(
                         _("{path} is a database of another program (tables: {tables}); it was left as it is").format(

@@ -605,17 +605,17 @@ def _settings_project() -> str | None:
 
 
 def _save_current_project(name: str | None) -> None:
-    from guide_assistant.common.settings import SETTINGS_ASIDE, save_settings, settings_path
+    from guide_assistant.common.settings import save_settings, settings_path
 
+    kept: list[Path] = []
     try:
-        save_settings(project=name)
-        for aside in SETTINGS_ASIDE:
-            core.echo(_("warning: the settings file could not be read; it was kept as {path}").format(path=aside), err=True)
-        SETTINGS_ASIDE.clear()
+        save_settings(kept, project=name)
     except OSError as e:
         raise _err(
             _("error: cannot save the settings to {path}: {problem}").format(path=settings_path(), problem=e.strerror or e), 1
         ) from None
+    for aside in kept:
+        core.echo(_("warning: the settings file could not be read; it was kept as {path}").format(path=aside), err=True)
 
 
 @projects_app.command("list")
