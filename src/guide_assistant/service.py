@@ -278,11 +278,7 @@ class Assistant:
     def toggle_step(self, sid: str) -> bool:
         """Tick or un-tick a step; returns whether it is now done. Saved at once (as one row
         change, so ticks by others meanwhile are kept), then the state is read again."""
-        if sid in self.state.done:
-            self.store.mark_undone(self.project, [sid])
-        else:
-            self.store.mark_done(self.project, [sid])
-        self.reload()
+        self.set_step(sid, sid not in self.state.done)
         return sid in self.state.done
 
     def done_steps(self) -> set[str]:

@@ -404,6 +404,10 @@ class GuideApp(App[None]):
             self.assistant.reload()
         except (ProjectError, StoreError, OSError):
             return  # a busy or vanished store: the next poll tries again; a change reports its own error
+        self.show_shared_state()
+
+    def show_shared_state(self) -> None:
+        """Redraw what changed in the state last read (ticks, bars, next, the subtitle)."""
         if self.state_key() == self.shown_state:
             return
         done = self.assistant.done_steps()
@@ -443,7 +447,7 @@ class GuideApp(App[None]):
                 return
             data["done"] = now
             node.set_label(self.step_label(data["text"], now))
-            self.poll_shared_state()  # others' changes read with it: shown at once
+            self.show_shared_state()  # the state read after the change holds others' changes too: shown at once
             self.update_bars()
             self.update_next()
 
