@@ -556,6 +556,17 @@ def edit_yaml(text: str, doc: YamlDoc, edits: list[Edit]) -> tuple[str, list[tup
         n = doc.line_of(e.ref.loc + ("lines",))
         placed.append((n, e))
     out: list[tuple[Edit, int]] = []
+
+    def review_row(loc: tuple[int | str, ...]) -> tuple[int, re.Match[str] | None] | None:
+        """The line of a reference's review mark and its match; None when it has no mark."""
+        data = doc.data
+        for part in loc:
+            data = data[part]
+        if not (isinstance(data, dict) and "review" in data):
+            return None
+        r = doc.line_of(loc + ("review",))
+        return r, _REVIEW_RE.match(lines[r - 1])
+
     for n, e in sorted(placed, key=lambda t: -t[0]):
         m = _LINES_RE.match(lines[n - 1])
         if m is None:
@@ -563,12 +574,9 @@ def edit_yaml(text: str, doc: YamlDoc, edits: list[Edit]) -> tuple[str, list[tup
         if e.new is not None:
             lines[n - 1] = f"{m.group(1)}[{e.new[0]}, {e.new[1]}]{m.group(2)}"
         if e.restore:
-            data = doc.data
-            for part in e.ref.loc:
-                data = data[part]
-            if isinstance(data, dict) and "review" in data:
-                r = doc.line_of(e.ref.loc + ("review",))
-                rm = _REVIEW_RE.match(lines[r - 1])
+            row = review_row(e.ref.loc)
+            if row is not None:
+                r, rm = row
                 if rm and e.restore_to:
                     lines[r - 1] = f"{rm.group(1)}{e.restore_to}{rm.group(3)}"
                 elif rm:
@@ -576,12 +584,9 @@ def edit_yaml(text: str, doc: YamlDoc, edits: list[Edit]) -> tuple[str, list[tup
             elif e.restore_to:
                 e = Edit(e.ref, e.new, e.restore_to, e.change)
         if e.review:
-            data = doc.data
-            for part in e.ref.loc:
-                data = data[part]
-            if isinstance(data, dict) and "review" in data:
-                r = doc.line_of(e.ref.loc + ("review",))
-                rm = _REVIEW_RE.match(lines[r - 1])
+            row = review_row(e.ref.loc)
+            if row is not None:
+                r, rm = row
                 if rm:
                     lines[r - 1] = f"{rm.group(1)}{e.review}{rm.group(3)}"
             else:
