@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from guide_assistant.answers.composer import Composer
 from guide_assistant.common.config import Paths, find_paths
 from guide_assistant.kb.load import KnowledgeBase, load_knowledge
+from guide_assistant.retrieval.search import SearchEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +34,17 @@ def paths() -> Paths:
 @pytest.fixture(scope="session")
 def kb(paths: Paths) -> KnowledgeBase:
     return load_knowledge(paths)
+
+
+@pytest.fixture(scope="session")
+def engine(kb: KnowledgeBase, paths: Paths) -> SearchEngine:
+    """The search engine over the committed index and the real model, loaded once."""
+    return SearchEngine(paths, kb=kb)
+
+
+@pytest.fixture(scope="session")
+def composer(kb: KnowledgeBase, engine: SearchEngine) -> Composer:
+    return Composer(kb, engine)
 
 
 @pytest.fixture

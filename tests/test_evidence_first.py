@@ -8,20 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from guide_assistant.answers.composer import Composer, without_sources
+from guide_assistant.answers.composer import without_sources
 from guide_assistant.retrieval.concepts import concept_weights, own_coverage
-from guide_assistant.retrieval.search import SearchEngine
 from guide_assistant.stores.progress import ProjectState
-
-
-@pytest.fixture(scope="module")
-def engine(kb, paths):
-    return SearchEngine(paths, kb=kb)
-
-
-@pytest.fixture(scope="module")
-def composer(kb, engine):
-    return Composer(kb, engine)
 
 
 def ask(composer, q, previous=None):

@@ -8,15 +8,13 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from guide_assistant.answers.composer import Composer, without_sources
+from guide_assistant.answers.composer import without_sources
 from guide_assistant.common.safetext import for_terminal, from_input
 from guide_assistant.interfaces.cli.core import BatchLine
-from guide_assistant.retrieval.search import SearchEngine
 from guide_assistant.stores.progress import ProjectError, ProjectState, ProjectStore
 
 EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -34,16 +32,6 @@ ANY_TEXT = st.text(
 )
 DOMAIN_WORDS = st.sampled_from(["upphandling", "avtal", "pilot", "Who signs the contract?", "HUKI", "tildeling", "risk", "drift"])
 QUESTIONS = st.one_of(ANY_TEXT, st.lists(st.one_of(DOMAIN_WORDS, ANY_TEXT), max_size=6).map(" ".join))
-
-
-@pytest.fixture(scope="module")
-def engine(kb, paths):
-    return SearchEngine(paths, kb=kb)
-
-
-@pytest.fixture(scope="module")
-def composer(kb, engine):
-    return Composer(kb, engine)
 
 
 @EXAMPLES

@@ -79,16 +79,23 @@ async def test_open_a_citation_lands_on_the_cited_lines(app):
         assert not isinstance(app.screen, SourceViewer)
 
 
+async def first_tender_activity(app, pilot):
+    """The checklist tab open on the first activity of phase 5 (Tender and award), expanded:
+    the tree and the activity's node."""
+    app.action_tab("checklist")
+    await pilot.pause()
+    tree = app.query_one("#checklist-tree", Tree)
+    phase = tree.root.children[4]  # 5. Tender and award
+    phase.expand()
+    activity = phase.children[0]
+    activity.expand()
+    await pilot.pause()
+    return tree, activity
+
+
 async def test_tick_a_step_updates_progress_and_saved_state(app, tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
-        app.action_tab("checklist")
-        await pilot.pause()
-        tree = app.query_one("#checklist-tree", Tree)
-        phase = tree.root.children[4]  # 5. Tender and award
-        phase.expand()
-        activity = phase.children[0]
-        activity.expand()
-        await pilot.pause()
+        tree, activity = await first_tender_activity(app, pilot)
         step = activity.children[0]
         tree.move_cursor(step)
         bar = app.query_one("#bar-tender", ProgressBar)
@@ -332,14 +339,7 @@ async def test_a_colleagues_tick_shows_and_is_never_undone_by_a_stale_row(app, t
     is open shows as ticked within a poll, and space on a row that still showed it unticked
     ticks it (no undo is logged)."""
     async with app.run_test(size=(120, 40)) as pilot:
-        app.action_tab("checklist")
-        await pilot.pause()
-        tree = app.query_one("#checklist-tree", Tree)
-        phase = tree.root.children[4]
-        phase.expand()
-        activity = phase.children[0]
-        activity.expand()
-        await pilot.pause()
+        tree, activity = await first_tender_activity(app, pilot)
         first, second = activity.children[0], activity.children[1]
         other = ProjectStore(tmp_path / "state.json", user="kollega")
         other.mark_done("default", [second.data["id"]])  # a teammate, while the UI shows [ ]
